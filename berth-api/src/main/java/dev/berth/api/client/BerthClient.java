@@ -1,0 +1,209 @@
+package dev.berth.api.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import dev.berth.api.Json;
+import dev.berth.api.model.ApiException;
+import dev.berth.api.model.CommandInfo;
+import dev.berth.api.model.CommandRequest;
+import dev.berth.api.model.CreateSessionRequest;
+import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.ErrorResponse;
+import dev.berth.api.model.SessionInfo;
+import dev.berth.api.stream.FrameCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small client of the Berth HTTP API, used by the CLI and the tests. It speaks HTTP/1.1 (the JDK
+ * client has no h2c prior-knowledge mode and an upgrade costs a round trip); the server offers the
+ * same API over h2c for clients that want it.
+ */
+public final class BerthClient {
+    private final URI base;
+    private final String token;
+    private final HttpClient http;
+
+    public BerthClient(URI base, String token) {
+        this.base = base;
+        this.token = token;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    public Map<String, Object> health() {
+        return send(get("/v1/health"), new TypeReference<>() {});
+    }
+
+    public SessionInfo createSession(CreateSessionRequest request) {
+        return send(post("/v1/sessions", request), SessionInfo.class);
+    }
+
+    public List<SessionInfo> listSessions() {
+        return send(get("/v1/sessions"), new TypeReference<>() {});
+    }
+
+    public SessionInfo session(String id) {
+        return send(get("/v1/sessions/" + enc(id)), SessionInfo.class);
+    }
+
+    public SessionInfo stopSession(String id) {
+        return send(post("/v1/sessions/" + enc(id) + "/stop", null), SessionInfo.class);
+    }
+
+    public void deleteSession(String id) {
+        send(request("/v1/sessions/" + enc(id)).DELETE().build(), Void.class);
+    }
+
+    /** Starts a command and returns its binary output stream; read it with {@link FrameCodec.Reader}. */
+    public InputStream runCommand(String sessionId, CommandRequest request) {
+        HttpRequest r = request("/v1/sessions/" + enc(sessionId) + "/commands")
+                .header("Accept", FrameCodec.MEDIA_TYPE)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(toJson(request)))
+                .build();
+        return stream(r);
+    }
+
+    /** Starts a command without waiting for it. */
+    public CommandInfo startCommand(String sessionId, CommandRequest request) {
+        CommandRequest detached = new CommandRequest(request.command(), request.argv(), request.env(), request.cwd(),
+                request.stdin(), request.stdinBase64(), request.timeoutSeconds(), true);
+        return send(post("/v1/sessions/" + enc(sessionId) + "/commands", detached), CommandInfo.class);
+    }
+
+    public CommandInfo command(String sessionId, String commandId) {
+        return send(get("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId)), CommandInfo.class);
+    }
+
+    public List<CommandInfo> listCommands(String sessionId) {
+        return send(get("/v1/sessions/" + enc(sessionId) + "/commands"), new TypeReference<>() {});
+    }
+
+    /** The command's output from {@code offset}, following it until it exits. */
+    public InputStream output(String sessionId, String commandId, long offset) {
+        HttpRequest r = request("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/output?offset=" + offset)
+                .header("Accept", FrameCodec.MEDIA_TYPE)
+                .GET()
+                .build();
+        return stream(r);
+    }
+
+    public void signal(String sessionId, String commandId, int signal) {
+        send(post("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/signal",
+                Map.of("signal", signal)), Void.class);
+    }
+
+    private InputStream stream(HttpRequest r) {
+        try {
+            HttpResponse<InputStream> response = http.send(r, HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() / 100 != 2) {
+                byte[] body;
+                try (InputStream in = response.body()) {
+                    body = in.readAllBytes();
+                }
+                throw error(response.statusCode(), body);
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(unreachable(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ErrorCode.INTERNAL, "interrupted");
+        }
+    }
+
+    private <T> T send(HttpRequest r, Class<T> type) {
+        return send(r, Json.mapper().getTypeFactory().constructType(type));
+    }
+
+    private <T> T send(HttpRequest r, TypeReference<T> type) {
+        return send(r, Json.mapper().getTypeFactory().constructType(type));
+    }
+
+    private <T> T send(HttpRequest r, JavaType type) {
+        try {
+            HttpResponse<byte[]> response = http.send(r, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() / 100 != 2) {
+                throw error(response.statusCode(), response.body());
+            }
+            if (type.getRawClass() == Void.class || response.body().length == 0) {
+                return null;
+            }
+            return Json.mapper().readValue(response.body(), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(unreachable(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ErrorCode.INTERNAL, "interrupted");
+        }
+    }
+
+    private IOException unreachable(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            return new java.net.ConnectException("cannot reach the Berth server at " + base
+                    + " (is it running? start it with `berth up`)");
+        }
+        return e;
+    }
+
+    private static ApiException error(int status, byte[] body) {
+        try {
+            ErrorResponse e = Json.mapper().readValue(body, ErrorResponse.class);
+            if (e.error() != null) {
+                return new ApiException(ErrorCode.fromCode(e.error().code()), e.error().message());
+            }
+        } catch (IOException ignored) {
+            // not one of ours: fall through to a generic error
+        }
+        return new ApiException(ErrorCode.INTERNAL, "HTTP " + status + ": "
+                + new String(body, StandardCharsets.UTF_8).strip());
+    }
+
+    private HttpRequest get(String path) {
+        return request(path).GET().build();
+    }
+
+    private HttpRequest post(String path, Object body) {
+        return request(path)
+                .header("Content-Type", "application/json")
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(toJson(body)))
+                .build();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private static byte[] toJson(Object body) {
+        try {
+            return Json.mapper().writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

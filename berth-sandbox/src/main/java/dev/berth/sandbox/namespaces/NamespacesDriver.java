@@ -1,0 +1,177 @@
+package dev.berth.sandbox.namespaces;
+
+import dev.berth.sandbox.cgroup.Cgroups;
+import dev.berth.sandbox.spi.Sandbox;
+import dev.berth.sandbox.spi.SandboxDriver;
+import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.SandboxSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded default driver: Linux namespaces (user, mount, PID, network, UTS, IPC, cgroup) and
+ * cgroup limits, supervised per sandbox by the native {@code berth-shim} so that sandboxes outlive
+ * the server process (docs/shim-protocol.md).
+ */
+public final class NamespacesDriver implements SandboxDriver {
+    private final NamespacesConfig config;
+    private final Optional<Cgroups> cgroups;
+    private final String unavailable;
+    private Path shim;
+
+    public NamespacesDriver(NamespacesConfig config) {
+        this.config = config;
+        StringBuilder why = new StringBuilder();
+        this.cgroups = Cgroups.detect(config.cgroupParent(), why);
+        this.unavailable = probe(why);
+    }
+
+    private static String probe(StringBuilder cgroupProblem) {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            return "the namespaces driver needs Linux";
+        }
+        if (!"root".equals(System.getProperty("user.name")) && !isRoot()) {
+            return "the namespaces driver needs root (uid 0): it maps a uid range into each sandbox's user"
+                    + " namespace and creates cgroups; run `berth serve` as root";
+        }
+        if (!Files.exists(Path.of("/proc/self/ns/user"))) {
+            return "this kernel has no user namespaces (CONFIG_USER_NS)";
+        }
+        if (!cgroupProblem.isEmpty()) {
+            return cgroupProblem.toString();
+        }
+        return null;
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0");
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux-like: treated as not root
+        }
+        return false;
+    }
+
+    @Override
+    public String name() {
+        return "namespaces";
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.ofNullable(unavailable);
+    }
+
+    @Override
+    public Sandbox start(SandboxSpec spec) {
+        requireAvailable();
+        Cgroups cg = cgroups.orElseThrow();
+        try {
+            Files.createDirectories(spec.stateDir());
+            Files.createDirectories(spec.workspace());
+            List<Path> groups = cg.create(spec.id(), spec.limits());
+            List<String> cmd = new ArrayList<>(List.of(shimPath().toString(), "start",
+                    "--state", spec.stateDir().toString(),
+                    "--hostname", spec.id(),
+                    "--workspace", spec.workspace().toString(),
+                    "--uid-base", Long.toString(config.uidBase()),
+                    "--uid-count", Long.toString(config.uidCount())));
+            for (Path g : groups) {
+                cmd.add("--cgroup");
+                cmd.add(g.toString());
+            }
+            for (String ro : config.readOnlyBinds()) {
+                if (Files.exists(Path.of(ro), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    cmd.add("--ro-bind");
+                    cmd.add(ro);
+                }
+            }
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            }
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            if (p.exitValue() != 0 || !out.startsWith("ready ")) {
+                safeDestroyGroups(cg, spec.id());
+                String reason = out.startsWith("error ") ? out.substring(6) : out;
+                throw new SandboxException(SandboxException.Kind.FAILED, "sandbox " + spec.id() + " did not start: " + reason);
+            }
+            String[] pids = out.split("\\s+");
+            return new NamespacesSandbox(spec, cg, Long.parseLong(pids[1]), Long.parseLong(pids[2]));
+        } catch (IOException e) {
+            safeDestroyGroups(cg, spec.id());
+            throw new SandboxException(SandboxException.Kind.FAILED, "sandbox " + spec.id() + " did not start: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while starting sandbox " + spec.id());
+        }
+    }
+
+    @Override
+    public Optional<Sandbox> adopt(SandboxSpec spec) {
+        if (unavailable != null) {
+            return Optional.empty();
+        }
+        Path socket = spec.stateDir().resolve(NamespacesSandbox.SOCKET);
+        if (!Files.exists(socket) || !new ShimClient(socket).ping()) {
+            return Optional.empty();
+        }
+        try {
+            long shimPid = readPid(spec.stateDir().resolve("shim.pid"));
+            long initPid = readPid(spec.stateDir().resolve("init.pid"));
+            return Optional.of(new NamespacesSandbox(spec, cgroups.orElseThrow(), shimPid, initPid));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void cleanUp(SandboxSpec spec) {
+        cgroups.ifPresent(cg -> SandboxRemains.clear(spec, cg));
+    }
+
+    private static long readPid(Path file) throws IOException {
+        return Long.parseLong(Files.readString(file).strip());
+    }
+
+    private static void safeDestroyGroups(Cgroups cg, String id) {
+        try {
+            cg.destroy(id);
+        } catch (IOException e) {
+            System.getLogger(NamespacesDriver.class.getName())
+                    .log(System.Logger.Level.WARNING, "cannot remove cgroups of " + id + ": " + e.getMessage());
+        }
+    }
+
+    private void requireAvailable() {
+        if (unavailable != null) {
+            throw new SandboxException(SandboxException.Kind.UNAVAILABLE, unavailable);
+        }
+    }
+
+    private synchronized Path shimPath() {
+        if (shim == null) {
+            shim = ShimBinary.install(config.binDir());
+        }
+        return shim;
+    }
+
+    /** Which cgroup version limits the sandboxes (for status reports). */
+    public String cgroupVersion() {
+        return cgroups.map(Cgroups::version).orElse("none");
+    }
+}

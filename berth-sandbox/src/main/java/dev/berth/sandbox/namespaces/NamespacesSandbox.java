@@ -1,0 +1,112 @@
+package dev.berth.sandbox.namespaces;
+
+import dev.berth.sandbox.cgroup.Cgroups;
+import dev.berth.sandbox.spi.CommandSpec;
+import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.sandbox.spi.Sandbox;
+import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.SandboxSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A sandbox run by a {@code berth-shim}; every call goes through its control socket. */
+final class NamespacesSandbox implements Sandbox {
+    static final String SOCKET = "ctl.sock";
+
+    private final SandboxSpec spec;
+    private final Cgroups cgroups;
+    private final ShimClient shim;
+    private final long shimPid;
+    private final long initPid;
+
+    NamespacesSandbox(SandboxSpec spec, Cgroups cgroups, long shimPid, long initPid) {
+        this.spec = spec;
+        this.cgroups = cgroups;
+        this.shim = new ShimClient(spec.stateDir().resolve(SOCKET));
+        this.shimPid = shimPid;
+        this.initPid = initPid;
+    }
+
+    @Override
+    public String id() {
+        return spec.id();
+    }
+
+    @Override
+    public RunningCommand spawn(CommandSpec c) {
+        ShimMessage.Builder m = ShimMessage.of('S').add('i', c.id());
+        c.argv().forEach(a -> m.add('a', a));
+        // sorted so that the environment a command sees does not depend on map order
+        new TreeMap<>(c.env()).forEach((k, v) -> m.add('e', k + "=" + v));
+        m.add('c', c.cwd());
+        if (c.stdin() != null) {
+            m.add('n', c.stdin());
+        }
+        m.add('t', c.timeout() == null ? 0 : c.timeout().toMillis());
+        m.add('r', c.retainBytes());
+        shim.call(m.build());
+        return new ShimCommand(c.id(), commandDir(c.id()), shim);
+    }
+
+    @Override
+    public RunningCommand command(String commandId) {
+        Path dir = commandDir(commandId);
+        if (!commandId.matches("[A-Za-z0-9_-]{1,64}") || !Files.isDirectory(dir)) {
+            throw new SandboxException(SandboxException.Kind.COMMAND_NOT_FOUND, "no command " + commandId + " in " + spec.id());
+        }
+        return new ShimCommand(commandId, dir, shim);
+    }
+
+    private Path commandDir(String commandId) {
+        return spec.stateDir().resolve("cmd").resolve(commandId);
+    }
+
+    @Override
+    public boolean isAlive() {
+        return shim.ping();
+    }
+
+    @Override
+    public long memoryUsageBytes() {
+        long total = rssBytes(shimPid);
+        try {
+            for (long pid : cgroups.pids(spec.id())) {
+                total += rssBytes(pid);
+            }
+        } catch (IOException e) {
+            total += rssBytes(initPid);
+        }
+        return total;
+    }
+
+    private static long rssBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // the process is gone
+        }
+        return 0;
+    }
+
+    @Override
+    public void destroy() {
+        try {
+            shim.call(ShimMessage.of('D').build());
+        } catch (SandboxException e) {
+            // the supervisor is already gone: clean up by pid and cgroup below
+        }
+        SandboxRemains.clear(spec, cgroups);
+    }
+
+    @Override
+    public String toString() {
+        return "NamespacesSandbox" + Map.of("id", spec.id(), "shim", shimPid, "init", initPid);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.berth.sandbox.spi;
+
+import java.util.Optional;
+
+/** A command in a sandbox, running or finished; its output is re-readable from any retained offset. */
+public interface RunningCommand {
+
+    String id();
+
+    /** The exit record, once the command finished. */
+    Optional<CommandExit> exit();
+
+    /** Opens a reader of the output from {@code offset}, following it until the command finishes. */
+    OutputCursor follow(long offset);
+
+    /** The first offset still retained (earlier output was trimmed). */
+    long firstRetainedOffset();
+
+    /** Output bytes produced so far. */
+    long endOffset();
+
+    /** Sends a signal to the command's process group; no-op once it finished. */
+    void signal(int signal);
+}

@@ -1,0 +1,22 @@
+package dev.berth.sandbox.spi;
+
+/** A running sandbox: the isolation boundary of one session. */
+public interface Sandbox {
+
+    String id();
+
+    /** Starts a command; returns once it is running (or failed to start). */
+    RunningCommand spawn(CommandSpec spec);
+
+    /** A command started earlier in this sandbox, also by a previous server process. */
+    RunningCommand command(String commandId);
+
+    /** Whether the sandbox still runs (its supervisor answers). */
+    boolean isAlive();
+
+    /** Resident memory of everything the host keeps for this sandbox, in bytes (supervisor + init + processes). */
+    long memoryUsageBytes();
+
+    /** Kills every process in the sandbox and frees its host resources. The workspace is kept. */
+    void destroy();
+}

@@ -1,0 +1,28 @@
+package dev.berth.sandbox.spi;
+
+import java.util.Optional;
+
+/**
+ * Makes isolated sandboxes. One contract, many drivers: every implementation passes the contract
+ * suite in this module's test jar ({@code SandboxDriverContract}).
+ */
+public interface SandboxDriver {
+
+    /** Short name used in configuration and logs, e.g. {@code namespaces}. */
+    String name();
+
+    /** Why this driver cannot run on this machine (e.g. "needs root"), or empty when it can. */
+    Optional<String> unavailableReason();
+
+    /** Starts a sandbox; returns once it accepts commands. */
+    Sandbox start(SandboxSpec spec);
+
+    /**
+     * Re-attaches to a sandbox started earlier, possibly by another server process (the sandbox
+     * outlives the server). Empty when it is no longer running.
+     */
+    Optional<Sandbox> adopt(SandboxSpec spec);
+
+    /** Removes whatever {@link #start} left on the host for a sandbox that is no longer running. */
+    void cleanUp(SandboxSpec spec);
+}
