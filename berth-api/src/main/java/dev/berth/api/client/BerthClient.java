@@ -105,7 +105,7 @@ public final class BerthClient {
         return stream(r);
     }
 
-    public void signal(String sessionId, String commandId, int signal) {
+    public void signal(String sessionId, String commandId, String signal) {
         send(post("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/signal",
                 Map.of("signal", signal)), Void.class);
     }

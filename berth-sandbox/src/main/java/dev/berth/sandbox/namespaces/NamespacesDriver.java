@@ -1,6 +1,7 @@
 package dev.berth.sandbox.namespaces;
 
 import dev.berth.sandbox.cgroup.Cgroups;
+import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.sandbox.spi.SandboxException;
@@ -137,6 +138,15 @@ public final class NamespacesDriver implements SandboxDriver {
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public RunningCommand command(SandboxSpec spec, String commandId) {
+        Path dir = NamespacesSandbox.commandDir(spec, commandId);
+        if (!commandId.matches("[A-Za-z0-9_-]{1,64}") || !Files.isDirectory(dir)) {
+            throw new SandboxException(SandboxException.Kind.COMMAND_NOT_FOUND, "no command " + commandId + " in " + spec.id());
+        }
+        return new ShimCommand(commandId, dir, new ShimClient(spec.stateDir().resolve(NamespacesSandbox.SOCKET)));
     }
 
     @Override

@@ -48,19 +48,10 @@ final class NamespacesSandbox implements Sandbox {
         m.add('t', c.timeout() == null ? 0 : c.timeout().toMillis());
         m.add('r', c.retainBytes());
         shim.call(m.build());
-        return new ShimCommand(c.id(), commandDir(c.id()), shim);
+        return new ShimCommand(c.id(), commandDir(spec, c.id()), shim);
     }
 
-    @Override
-    public RunningCommand command(String commandId) {
-        Path dir = commandDir(commandId);
-        if (!commandId.matches("[A-Za-z0-9_-]{1,64}") || !Files.isDirectory(dir)) {
-            throw new SandboxException(SandboxException.Kind.COMMAND_NOT_FOUND, "no command " + commandId + " in " + spec.id());
-        }
-        return new ShimCommand(commandId, dir, shim);
-    }
-
-    private Path commandDir(String commandId) {
+    static Path commandDir(SandboxSpec spec, String commandId) {
         return spec.stateDir().resolve("cmd").resolve(commandId);
     }
 

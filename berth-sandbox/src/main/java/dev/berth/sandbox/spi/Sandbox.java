@@ -8,9 +8,6 @@ public interface Sandbox {
     /** Starts a command; returns once it is running (or failed to start). */
     RunningCommand spawn(CommandSpec spec);
 
-    /** A command started earlier in this sandbox, also by a previous server process. */
-    RunningCommand command(String commandId);
-
     /** Whether the sandbox still runs (its supervisor answers). */
     boolean isAlive();
 

@@ -23,6 +23,14 @@ public interface SandboxDriver {
      */
     Optional<Sandbox> adopt(SandboxSpec spec);
 
+    /**
+     * A command started earlier in this sandbox (also by a previous server process), readable
+     * whether or not the sandbox still runs.
+     *
+     * @throws SandboxException of kind COMMAND_NOT_FOUND when there is no such command
+     */
+    RunningCommand command(SandboxSpec spec, String commandId);
+
     /** Removes whatever {@link #start} left on the host for a sandbox that is no longer running. */
     void cleanUp(SandboxSpec spec);
 }

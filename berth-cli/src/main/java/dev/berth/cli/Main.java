@@ -1,0 +1,65 @@
+package dev.berth.cli;
+
+import dev.berth.cli.commands.AotTrainCommand;
+import dev.berth.cli.commands.AttachCommand;
+import dev.berth.cli.commands.CommandCommand;
+import dev.berth.cli.commands.DownCommand;
+import dev.berth.cli.commands.RunCommand;
+import dev.berth.cli.commands.ServeCommand;
+import dev.berth.cli.commands.SessionCommand;
+import dev.berth.cli.commands.StatusCommand;
+import dev.berth.cli.commands.UpCommand;
+import dev.berth.cli.connect.Connected;
+import dev.berth.cli.connect.ConnectionOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code berth}: nouns and verbs over the same HTTP API every client uses. */
+@Command(name = "berth",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Berth: a self-hosted runtime for autonomous coding agents.%n"
+                + "Sessions are isolated sandboxes with a persistent workspace at /mnt/workspace.",
+        subcommands = {
+                ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
+                SessionCommand.class, RunCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Exit status: run and attach exit with the command's status (128+N for signal N);",
+                "125 when Berth itself failed; other commands 0 on success, 1 on error, 2 on bad usage."})
+public final class Main implements Runnable, Connected {
+    @Mixin
+    ConnectionOptions connection;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new ErrorReporter());
+        return cli.execute(args);
+    }
+
+    @Override
+    public ConnectionOptions connection() {
+        return connection;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** The version, from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"berth " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.berth.cli.commands;
+
+import dev.berth.cli.connect.Connected;
+import dev.berth.cli.connect.LocalServer;
+import dev.berth.server.BerthServer;
+import dev.berth.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code berth serve}: the control plane, in the foreground. */
+@Command(name = "serve", description = "Run the Berth server in the foreground (Ctrl+C or SIGTERM stops it; sessions keep running).")
+public final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:7760; port 0 picks a free one).")
+    String listen;
+
+    @Override
+    public Integer call() throws Exception {
+        Path data = Connected.of(spec).dataDir();
+        ServerConfig config = ServerConfig.defaults(data);
+        if (listen != null) {
+            Listen l = Listen.parse(listen);
+            config = config.withListen(l.host(), l.port());
+        }
+        BerthServer server = BerthServer.start(config);
+        long pid = ProcessHandle.current().pid();
+        LocalServer.write(data, new LocalServer.Info(server.uri().toString(), pid));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                System.err.println("berth: error while stopping: " + e.getMessage());
+            } finally {
+                LocalServer.clear(data, pid);
+                stopped.countDown();
+            }
+        }, "berth-shutdown"));
+        System.out.println("Berth " + BerthServer.VERSION + " listening on " + server.uri()
+                + " (HTTP/1.1 and h2c); admin token in " + config.tokenFile());
+        server.driver().unavailableReason().ifPresent(r -> System.out.println("warning: sandboxes unavailable: " + r));
+        System.out.flush();
+        server.join();
+        stopped.await();
+        return 0;
+    }
+
+    /** HOST:PORT, [IPV6]:PORT or :PORT. */
+    record Listen(String host, int port) {
+        static Listen parse(String s) {
+            int colon = s.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("--listen wants HOST:PORT, got " + s);
+            }
+            String host = s.substring(0, colon).replace("[", "").replace("]", "");
+            int port = Integer.parseInt(s.substring(colon + 1));
+            return new Listen(host.isEmpty() ? ServerConfig.DEFAULT_HOST : host, port);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.berth.cli.commands;
+
+import dev.berth.api.client.BerthClient;
+import dev.berth.cli.connect.Connected;
+import dev.berth.cli.connect.ConnectionOptions;
+import dev.berth.cli.connect.LocalServer;
+import java.io.File;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code berth up}: start the server in the background and wait until it answers. */
+@Command(name = "up", description = "Start the Berth server in the background and wait until it is ready.")
+public final class UpCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:7760).")
+    String listen;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60", description = "How long to wait for readiness (default ${DEFAULT-VALUE}).")
+    int waitSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        ConnectionOptions conn = Connected.of(spec);
+        Path data = conn.dataDir();
+        Optional<LocalServer.Info> existing = LocalServer.read(data)
+                .filter(i -> ProcessHandle.of(i.pid()).map(ProcessHandle::isAlive).orElse(false));
+        if (existing.isPresent()) {
+            System.out.println("Berth is already running at " + existing.get().url() + " (pid " + existing.get().pid() + ")");
+            return 0;
+        }
+        Files.createDirectories(data);
+        Files.deleteIfExists(LocalServer.file(data));
+        Path log = data.resolve("server.log");
+        List<String> cmd = new ArrayList<>();
+        if (new File("/usr/bin/setsid").canExecute()) {
+            cmd.add("/usr/bin/setsid"); // its own session: a Ctrl+C in this terminal must not reach it
+        }
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(dev.berth.cli.Main.class.getName());
+        cmd.add("--data");
+        cmd.add(data.toString());
+        cmd.add("serve");
+        if (listen != null) {
+            cmd.add("--listen");
+            cmd.add(listen);
+        }
+        Process p = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true)
+                .start();
+        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                System.err.println("berth: the server exited with status " + p.exitValue() + "; see " + log);
+                return 1;
+            }
+            Optional<LocalServer.Info> info = LocalServer.read(data);
+            if (info.isPresent() && ready(info.get().url(), conn)) {
+                System.out.println("Berth is up at " + info.get().url() + " (pid " + info.get().pid() + ")");
+                System.out.println("Admin token: " + data.resolve("admin.token") + "   Log: " + log);
+                return 0;
+            }
+            Thread.sleep(50); // polling a child we just started: there is nothing to wait on but its answer
+        }
+        System.err.println("berth: the server did not become ready within " + waitSeconds + " s; see " + log);
+        return 1;
+    }
+
+    private static boolean ready(String url, ConnectionOptions conn) {
+        try {
+            new BerthClient(URI.create(url + "/"), conn.token()).health();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.berth.cli.connect;
+
+import dev.berth.api.client.BerthClient;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * How the CLI finds the server and its token: flags, then {@code BERTH_URL} / {@code BERTH_TOKEN},
+ * then the local server ({@code DATA/server.json} written by {@code berth serve}, else
+ * http://127.0.0.1:7760) and {@code DATA/admin.token}.
+ */
+public final class ConnectionOptions {
+    @Option(names = "--server", description = "Server URL (env BERTH_URL; default: the local server).",
+            scope = picocli.CommandLine.ScopeType.INHERIT)
+    String server;
+
+    @Option(names = "--token", description = "API token (env BERTH_TOKEN; default: DATA/admin.token).",
+            scope = picocli.CommandLine.ScopeType.INHERIT)
+    String token;
+
+    @Option(names = "--data", description = "Data directory of the local server (env BERTH_HOME; default ~/.local/share/berth).",
+            scope = picocli.CommandLine.ScopeType.INHERIT)
+    Path data;
+
+    public Path dataDir() {
+        return data != null ? data : dev.berth.server.config.ServerConfig.defaultDataDir();
+    }
+
+    public URI serverUri() {
+        String url = server != null ? server : System.getenv("BERTH_URL");
+        if (url == null || url.isBlank()) {
+            url = LocalServer.read(dataDir()).map(LocalServer.Info::url).orElse("http://127.0.0.1:7760");
+        }
+        return URI.create(url.endsWith("/") ? url : url + "/");
+    }
+
+    public String token() {
+        String t = token != null ? token : System.getenv("BERTH_TOKEN");
+        if (t != null && !t.isBlank()) {
+            return t.strip();
+        }
+        Path file = dataDir().resolve("admin.token");
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return null; // the server answers 401 with a message that says where the token lives
+        }
+    }
+
+    public BerthClient client() {
+        return new BerthClient(serverUri(), token());
+    }
+}

@@ -1,0 +1,272 @@
+package dev.berth.sandbox.contract;
+
+import static dev.berth.sandbox.contract.CommandResult.run;
+import static dev.berth.sandbox.contract.CommandResult.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.sandbox.spi.CommandExit;
+import dev.berth.sandbox.spi.OutputChunk;
+import dev.berth.sandbox.spi.OutputCursor;
+import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.sandbox.spi.Sandbox;
+import dev.berth.sandbox.spi.SandboxDriver;
+import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.SandboxSpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every sandbox driver must do: exec semantics, isolation, persistence and limits. A driver
+ * module extends this with its driver; on a machine where the driver cannot run, every test is
+ * reported as skipped with the driver's reason.
+ */
+@Timeout(120)
+public abstract class SandboxDriverContract {
+    protected static final ResourceLimits LIMITS = new ResourceLimits(256L << 20, 0, 256);
+
+    @TempDir
+    protected Path temp;
+
+    protected SandboxDriver driver;
+    private final List<Sandbox> started = new ArrayList<>();
+    private final List<SandboxSpec> specs = new ArrayList<>();
+
+    protected abstract SandboxDriver createDriver(Path temp);
+
+    @BeforeEach
+    void setUpDriver() {
+        driver = createDriver(temp);
+        assumeTrue(driver.unavailableReason().isEmpty(),
+                () -> driver.name() + " driver unavailable here: " + driver.unavailableReason().orElseThrow());
+    }
+
+    @AfterEach
+    void destroyAll() {
+        for (Sandbox s : started) {
+            s.destroy();
+        }
+        for (SandboxSpec spec : specs) {
+            driver.cleanUp(spec);
+        }
+    }
+
+    protected SandboxSpec sandboxSpec(String id, ResourceLimits limits) {
+        SandboxSpec spec = new SandboxSpec(id, temp.resolve(id).resolve("state"), temp.resolve(id).resolve("workspace"), limits);
+        specs.add(spec);
+        return spec;
+    }
+
+    protected Sandbox start(String id) {
+        return start(sandboxSpec(id, LIMITS));
+    }
+
+    protected Sandbox start(SandboxSpec spec) {
+        Sandbox s = driver.start(spec);
+        started.add(s);
+        return s;
+    }
+
+    @Test
+    void exitCodesAndSeparateStreams() throws Exception {
+        Sandbox s = start("exec");
+        CommandResult r = run(s, "echo out; echo err >&2; exit 3");
+        assertThat(r.stdout()).isEqualTo("out\n");
+        assertThat(r.stderr()).isEqualTo("err\n");
+        assertThat(r.exit().code()).isEqualTo(3);
+        assertThat(r.exit().signal()).isZero();
+        assertThat(r.exit().endOffset()).isEqualTo(8);
+    }
+
+    @Test
+    void signalsEndCommands() throws Exception {
+        Sandbox s = start("signals");
+        CommandResult self = run(s, "kill -TERM $$");
+        assertThat(self.exit().signal()).isEqualTo(15);
+        assertThat(self.exit().code()).isEqualTo(-1);
+
+        RunningCommand sleeper = s.spawn(spec(List.of("sleep", "300")));
+        sleeper.signal(9);
+        CommandResult killed = CommandResult.collect(sleeper, 0);
+        assertThat(killed.exit().signal()).isEqualTo(9);
+    }
+
+    @Test
+    void stdinCwdAndEnvironmentAreExactlyWhatWasAsked() throws Exception {
+        Sandbox s = start("stdio");
+        Map<String, String> env = new HashMap<>(CommandResult.ENV);
+        env.put("GREETING", "hello world");
+        CommandResult r = run(s, spec(List.of("/bin/sh", "-c", "pwd; echo \"$GREETING\"; cat; env | sort"),
+                env, "/tmp", "from stdin\n".getBytes(StandardCharsets.UTF_8), null));
+        assertThat(r.stdout()).startsWith("/tmp\nhello world\nfrom stdin\n");
+        assertThat(r.stdout()).contains("GREETING=hello world").doesNotContain("JAVA_HOME").doesNotContain("MAVEN");
+        assertThat(r.exit().code()).isZero();
+    }
+
+    @Test
+    void aHostOnlyVariableIsNotVisibleInside() throws Exception {
+        String hostOnly = System.getenv().keySet().stream().filter(k -> k.equals("PATH") || k.equals("HOME")).findFirst()
+                .orElse("PATH");
+        Sandbox s = start("cleanenv");
+        CommandResult r = run(s, spec(List.of("/usr/bin/env"), Map.of(), "/", null, null));
+        assertThat(r.stdout()).isEmpty(); // the command got exactly the (empty) environment it asked for
+        assertThat(r.stdout()).doesNotContain(hostOnly + "=");
+    }
+
+    @Test
+    void timeoutEndsTheWholeProcessGroup() throws Exception {
+        Sandbox s = start("timeout");
+        CommandResult r = run(s, spec(List.of("/bin/sh", "-c", "sleep 300 & sleep 300; echo never"), CommandResult.ENV,
+                "/", null, Duration.ofMillis(300)));
+        assertThat(r.exit().timedOut()).isTrue();
+        assertThat(r.exit().signal()).isIn(9, 15);
+        assertThat(r.stdout()).doesNotContain("never");
+        CommandResult ps = run(s, "ps -eo comm | grep -c '^sleep$' || true");
+        assertThat(ps.stdout().strip()).isEqualTo("0");
+    }
+
+    @Test
+    void aMissingProgramExitsWith127AndSaysWhy() throws Exception {
+        Sandbox s = start("missing");
+        CommandResult r = run(s, spec(List.of("no-such-program-here")));
+        assertThat(r.exit().code()).isEqualTo(127);
+        assertThat(r.stderr()).contains("no-such-program-here");
+    }
+
+    @Test
+    void outputCanBeReReadFromAnyOffset() throws Exception {
+        Sandbox s = start("offsets");
+        RunningCommand c = s.spawn(spec(List.of("/bin/sh", "-c", "printf 0123456789; printf abc >&2")));
+        CommandResult all = CommandResult.collect(c, 0);
+        assertThat(all.stdout() + all.stderr()).isEqualTo("0123456789abc");
+        CommandResult tail = CommandResult.collect(c, 7);
+        assertThat(tail.stdout()).isEqualTo("789");
+        assertThat(tail.stderr()).isEqualTo("abc");
+        assertThat(c.endOffset()).isEqualTo(13);
+        assertThat(c.firstRetainedOffset()).isZero();
+    }
+
+    @Test
+    void isolationOfProcessesHostnameFilesAndNetwork() throws Exception {
+        Sandbox a = start("iso-a");
+        Sandbox b = start("iso-b");
+        String listen = "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0);"
+                + " s.bind(('127.0.0.1',5432)); s.listen(); print('listening', flush=True); time.sleep(300)";
+        RunningCommand la = a.spawn(spec(List.of("python3", "-c", listen)));
+        RunningCommand lb = b.spawn(spec(List.of("python3", "-c", listen)));
+        awaitOutput(la, "listening");
+        awaitOutput(lb, "listening"); // both bound 127.0.0.1:5432 at once
+
+        CommandResult host = run(a, "hostname; ls /proc | grep -c '^[0-9][0-9]*$'; ip -o link 2>/dev/null | wc -l || true");
+        String[] lines = host.stdout().split("\n");
+        assertThat(lines[0]).isEqualTo("iso-a");
+        assertThat(Integer.parseInt(lines[1])).as("processes visible inside").isLessThan(10);
+
+        CommandResult ps = run(a, "ps -eo args");
+        assertThat(ps.stdout()).contains("python3").doesNotContain("java").doesNotContain("iso-b");
+
+        run(a, "echo secret-a > /mnt/workspace/a.txt; echo tmp-a > /tmp/t");
+        CommandResult seen = run(b, "cat /mnt/workspace/a.txt /tmp/t 2>&1; ls /mnt/workspace");
+        assertThat(seen.stdout()).doesNotContain("secret-a").doesNotContain("tmp-a");
+
+        CommandResult hostFiles = run(a, "cat /etc/shadow 2>&1; touch /usr/x 2>&1; echo done");
+        assertThat(hostFiles.stdout()).contains("Permission denied").contains("Read-only").endsWith("done\n");
+        la.signal(9);
+        lb.signal(9);
+    }
+
+    @Test
+    void workspaceSurvivesStopAndResume() throws Exception {
+        SandboxSpec spec = sandboxSpec("persist", LIMITS);
+        Sandbox first = driver.start(spec);
+        run(first, "mkdir -p /mnt/workspace/.git && echo kept > /mnt/workspace/.git/HEAD && echo gone > /tmp/x");
+        first.destroy();
+        assertThat(first.isAlive()).isFalse();
+        assertThat(Files.readString(spec.workspace().resolve(".git/HEAD"))).isEqualTo("kept\n");
+        Sandbox second = start(spec);
+        CommandResult r = run(second, "cat /mnt/workspace/.git/HEAD; cat /tmp/x 2>/dev/null || echo no-tmp");
+        assertThat(r.stdout()).isEqualTo("kept\nno-tmp\n");
+    }
+
+    @Test
+    void aMemoryHogIsKilledInItsOwnSandboxOnly() throws Exception {
+        Sandbox small = start(sandboxSpec("hog", new ResourceLimits(64L << 20, 0, 256)));
+        Sandbox other = start("bystander");
+        CommandResult hog = run(small, "python3 -c 'b = bytearray(512 << 20); print(len(b))'");
+        assertThat(hog.exit().signal()).as("OOM kill").isEqualTo(9);
+        assertThat(hog.stdout()).isEmpty();
+        assertThat(run(other, "echo alive").stdout()).isEqualTo("alive\n");
+        assertThat(run(small, "echo still-usable").stdout()).isEqualTo("still-usable\n");
+    }
+
+    @Test
+    void aForkBombIsContainedByThePidsLimit() throws Exception {
+        Sandbox bombed = start(sandboxSpec("bomb", new ResourceLimits(256L << 20, 0, 64)));
+        Sandbox other = start("calm");
+        RunningCommand bomb = bombed.spawn(spec(List.of("/bin/bash", "-c", "f() { f | f & }; f; sleep 2"),
+                CommandResult.ENV, "/", null, Duration.ofSeconds(3)));
+        assertThat(run(other, "echo fine").stdout()).isEqualTo("fine\n");
+        CommandResult r = CommandResult.collect(bomb, 0);
+        assertThat(r.stderr()).containsIgnoringCase("resource temporarily unavailable");
+        assertThat(run(other, "seq 1 3 | wc -l").stdout().strip()).isEqualTo("3");
+    }
+
+    @Test
+    void bulkOutputArrivesCompleteWithSmallRetention() throws Exception {
+        Sandbox s = start("bulk");
+        long size = 200L << 20;
+        RunningCommand c = s.spawn(new dev.berth.sandbox.spi.CommandSpec("bulk1", List.of("head", "-c", Long.toString(size), "/dev/zero"),
+                CommandResult.ENV, "/", null, null, 8L << 20));
+        long received = 0;
+        CommandExit exit = null;
+        try (OutputCursor cursor = c.follow(0)) {
+            while (exit == null) {
+                switch (cursor.next()) {
+                    case OutputChunk.Data d -> received += d.data().remaining();
+                    case OutputChunk.Gap g -> throw new AssertionError("a live reader must not see a gap: " + g);
+                    case OutputChunk.End e -> exit = e.exit();
+                }
+            }
+        }
+        assertThat(received).isEqualTo(size);
+        assertThat(exit.endOffset()).isEqualTo(size);
+        assertThat(c.firstRetainedOffset()).as("old output trimmed once read").isGreaterThan(0);
+    }
+
+    @Test
+    void unknownCommandsAreReported() {
+        SandboxSpec spec = sandboxSpec("nocmd", LIMITS);
+        start(spec);
+        assertThatThrownBy(() -> driver.command(spec, "does-not-exist"))
+                .isInstanceOf(SandboxException.class)
+                .extracting(e -> ((SandboxException) e).kind()).isEqualTo(SandboxException.Kind.COMMAND_NOT_FOUND);
+    }
+
+    /** Reads the command's output until {@code text} appears (the command keeps running). */
+    protected static void awaitOutput(RunningCommand c, String text) throws Exception {
+        StringBuilder seen = new StringBuilder();
+        try (OutputCursor cursor = c.follow(0)) {
+            while (!seen.toString().contains(text)) {
+                OutputChunk chunk = cursor.next();
+                if (chunk instanceof OutputChunk.Data d) {
+                    seen.append(StandardCharsets.UTF_8.decode(d.data()));
+                } else if (chunk instanceof OutputChunk.End e) {
+                    throw new AssertionError("command ended (" + e.exit() + ") before printing " + text + ": " + seen);
+                }
+            }
+        }
+    }
+}

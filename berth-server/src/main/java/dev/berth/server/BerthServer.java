@@ -1,0 +1,147 @@
+package dev.berth.server;
+
+import dev.berth.sandbox.namespaces.NamespacesConfig;
+import dev.berth.sandbox.namespaces.NamespacesDriver;
+import dev.berth.sandbox.spi.SandboxDriver;
+import dev.berth.server.auth.AdminToken;
+import dev.berth.server.config.ServerConfig;
+import dev.berth.server.http.ApiHandler;
+import dev.berth.server.http.CommandRoutes;
+import dev.berth.server.http.JsonErrorHandler;
+import dev.berth.server.http.Route;
+import dev.berth.server.http.SessionRoutes;
+import dev.berth.server.sessions.SessionService;
+import dev.berth.server.store.SqliteStore;
+import dev.berth.server.store.Store;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The control plane: builds the object graph in one place (no DI container) and runs the HTTP API
+ * on one port for HTTP/1.1 and h2c. Stopping the server leaves sessions running; the next start
+ * re-adopts them.
+ */
+public final class BerthServer implements AutoCloseable {
+    public static final String VERSION = BerthServer.class.getPackage().getImplementationVersion() != null
+            ? BerthServer.class.getPackage().getImplementationVersion() : "0.1.0-SNAPSHOT";
+    /** Streams may be quiet for long; clients re-attach by offset if a connection is cut anyway. */
+    private static final long IDLE_TIMEOUT_MS = 30 * 60_000L;
+
+    private final ServerConfig config;
+    private final Server jetty;
+    private final ServerConnector connector;
+    private final Store store;
+    private final SessionService sessions;
+    private final SandboxDriver driver;
+
+    private BerthServer(ServerConfig config, Server jetty, ServerConnector connector, Store store,
+            SessionService sessions, SandboxDriver driver) {
+        this.config = config;
+        this.jetty = jetty;
+        this.connector = connector;
+        this.store = store;
+        this.sessions = sessions;
+        this.driver = driver;
+    }
+
+    public static BerthServer start(ServerConfig config) throws Exception {
+        Files.createDirectories(config.dataDir());
+        AdminToken token = AdminToken.loadOrCreate(config.tokenFile());
+        Store store = new SqliteStore(config.dataDir().resolve("berth.db"));
+        NamespacesDriver driver = new NamespacesDriver(NamespacesConfig.defaults(
+                config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString())));
+        SessionService sessions = new SessionService(config, store, driver, Clock.systemUTC());
+        sessions.reconcile();
+
+        Map<String, Object> health = new LinkedHashMap<>();
+        health.put("status", "ok");
+        health.put("version", VERSION);
+        health.put("driver", driver.name());
+        health.put("driverAvailable", driver.unavailableReason().isEmpty());
+        driver.unavailableReason().ifPresent(r -> health.put("driverProblem", r));
+        health.put("cgroups", driver.cgroupVersion());
+
+        List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
+        routes.addAll(new CommandRoutes(sessions).routes());
+
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("berth-http");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        Server jetty = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http),
+                new HTTP2CServerConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        jetty.addConnector(connector);
+        jetty.setHandler(new ApiHandler(token, routes, config.maxRequestBytes()));
+        jetty.setErrorHandler(new JsonErrorHandler());
+        jetty.setStopTimeout(5_000);
+        try {
+            jetty.start();
+        } catch (IOException e) {
+            store.close();
+            throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        return new BerthServer(config, jetty, connector, store, sessions, driver);
+    }
+
+    private static String shortHash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public URI uri() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return URI.create("http://" + host + ":" + connector.getLocalPort());
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public SessionService sessions() {
+        return sessions;
+    }
+
+    public SandboxDriver driver() {
+        return driver;
+    }
+
+    public void join() throws InterruptedException {
+        jetty.join();
+    }
+
+    /** Stops serving (in-flight responses get a grace period); sessions and their processes run on. */
+    @Override
+    public void close() throws Exception {
+        try {
+            jetty.stop();
+        } finally {
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.berth.server.config;
+
+import dev.berth.sandbox.spi.ResourceLimits;
+import java.nio.file.Path;
+
+/**
+ * Everything the server needs to start, with safe embedded defaults: loopback only, data under one
+ * directory, SQLite, the namespaces driver.
+ *
+ * @param defaultLimits limits of a session that asks for none
+ * @param outputRetainBytes output kept per command for re-reading
+ * @param maxRequestBytes larger request bodies are refused with {@code payload_too_large}
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        Path dataDir,
+        ResourceLimits defaultLimits,
+        long outputRetainBytes,
+        int maxRequestBytes) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 7760;
+    public static final ResourceLimits DEFAULT_LIMITS = new ResourceLimits(2L << 30, 0, 2048);
+    public static final long DEFAULT_OUTPUT_RETAIN = 64L << 20;
+    public static final int DEFAULT_MAX_REQUEST = 8 << 20;
+
+    public static ServerConfig defaults(Path dataDir) {
+        return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, DEFAULT_OUTPUT_RETAIN,
+                DEFAULT_MAX_REQUEST);
+    }
+
+    public ServerConfig withListen(String h, int p) {
+        return new ServerConfig(h, p, dataDir, defaultLimits, outputRetainBytes, maxRequestBytes);
+    }
+
+    /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */
+    public static Path defaultDataDir() {
+        String home = System.getenv("BERTH_HOME");
+        if (home != null && !home.isBlank()) {
+            return Path.of(home);
+        }
+        return Path.of(System.getProperty("user.home"), ".local", "share", "berth");
+    }
+
+    public Path tokenFile() {
+        return dataDir.resolve("admin.token");
+    }
+}

@@ -1,0 +1,93 @@
+package dev.berth.server.http;
+
+import dev.berth.api.model.ApiException;
+import dev.berth.api.model.CommandRequest;
+import dev.berth.api.model.ErrorCode;
+import dev.berth.api.stream.FrameCodec;
+import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.server.sessions.SessionService;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+
+/** {@code /v1/sessions/{id}/commands…}: the direct command path, no LLM in the loop. */
+public final class CommandRoutes {
+    private static final Map<String, Integer> SIGNALS = Map.of(
+            "HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15, "CONT", 18, "STOP", 19);
+
+    private final SessionService sessions;
+
+    public CommandRoutes(SessionService sessions) {
+        this.sessions = sessions;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                Route.of("POST", "/v1/sessions/{id}/commands", this::run),
+                Route.of("GET", "/v1/sessions/{id}/commands", x -> x.json(200, sessions.commands(x.param("id")))),
+                Route.of("GET", "/v1/sessions/{id}/commands/{cid}",
+                        x -> x.json(200, sessions.command(x.param("id"), x.param("cid")))),
+                Route.of("GET", "/v1/sessions/{id}/commands/{cid}/output", this::output),
+                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/signal", this::signal));
+    }
+
+    private void run(Exchange x) throws Exception {
+        CommandRequest request = x.body(CommandRequest.class, null);
+        String sessionId = x.param("id");
+        SessionService.StartedCommand started = sessions.startCommand(sessionId, request);
+        String cid = started.record().id();
+        if (Boolean.TRUE.equals(request.detach())) {
+            x.json(201, sessions.command(sessionId, cid));
+            return;
+        }
+        stream(x, sessionId, cid, started.command(), 0);
+    }
+
+    private void output(Exchange x) throws Exception {
+        String sessionId = x.param("id");
+        String cid = x.param("cid");
+        long offset;
+        try {
+            String q = x.query("offset");
+            offset = q == null ? 0 : Long.parseLong(q);
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "offset must be a whole number of bytes");
+        }
+        if (offset < 0) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "offset must not be negative");
+        }
+        stream(x, sessionId, cid, sessions.runningCommand(sessionId, cid), offset);
+    }
+
+    private void stream(Exchange x, String sessionId, String cid, RunningCommand command, long offset) throws Exception {
+        String accept = x.header(HttpHeader.ACCEPT);
+        boolean binary = accept != null && accept.contains(FrameCodec.MEDIA_TYPE);
+        x.response.getHeaders().put("X-Berth-Command-Id", cid);
+        OutputStreamer streamer = binary ? new OutputStreamer.Binary(x.response) : new OutputStreamer.NdJson(x.response);
+        streamer.stream(cid, command, offset, exit -> sessions.recordExit(sessionId, cid, exit));
+    }
+
+    private void signal(Exchange x) throws Exception {
+        SignalRequest r = x.body(SignalRequest.class, null);
+        if (r.signal() == null) {
+            throw new ApiException(ErrorCode.MISSING_FIELD, "give \"signal\": a name such as TERM or a number");
+        }
+        String name = r.signal().toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
+        Integer number = SIGNALS.get(name);
+        if (number == null) {
+            try {
+                number = Integer.parseInt(name);
+            } catch (NumberFormatException e) {
+                number = -1;
+            }
+        }
+        if (number < 1 || number > 64) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "unknown signal " + r.signal());
+        }
+        sessions.signal(x.param("id"), x.param("cid"), number);
+        x.json(202, Map.of("signal", number));
+    }
+
+    /** {@code {"signal": "TERM"}} or {@code {"signal": 15}}. */
+    record SignalRequest(String signal) {}
+}

@@ -1,0 +1,107 @@
+package dev.berth.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.berth.api.Json;
+import dev.berth.api.model.ApiException;
+import dev.berth.api.model.ErrorCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Fields;
+
+/** One API call: the request, its path parameters, and blocking helpers to read JSON and answer. */
+public final class Exchange {
+    final Request request;
+    final Response response;
+    private final Map<String, String> params;
+    private final int maxBody;
+
+    Exchange(Request request, Response response, Map<String, String> params, int maxBody) {
+        this.request = request;
+        this.response = response;
+        this.params = params;
+        this.maxBody = maxBody;
+    }
+
+    String param(String name) {
+        return params.get(name);
+    }
+
+    String query(String name) {
+        Fields fields = Request.extractQueryParameters(request);
+        Fields.Field f = fields.get(name);
+        return f == null ? null : f.getValue();
+    }
+
+    String header(HttpHeader h) {
+        return request.getHeaders().get(h);
+    }
+
+    /** Reads the JSON body into {@code type}; an absent body gives {@code ifEmpty}. */
+    <T> T body(Class<T> type, T ifEmpty) throws IOException {
+        String contentType = header(HttpHeader.CONTENT_TYPE);
+        long declared = request.getLength();
+        if (declared > maxBody) {
+            throw tooLarge();
+        }
+        byte[] bytes;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            bytes = in.readNBytes(maxBody + 1);
+        }
+        if (bytes.length > maxBody) {
+            throw tooLarge();
+        }
+        if (bytes.length == 0 || new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            if (ifEmpty == null) {
+                throw new ApiException(ErrorCode.MISSING_FIELD, "this call needs a JSON body");
+            }
+            return ifEmpty;
+        }
+        if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+            throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json, not " + contentType);
+        }
+        try {
+            T value = Json.mapper().readValue(bytes, type);
+            if (value == null) {
+                throw new ApiException(ErrorCode.MALFORMED_JSON, "the body must be a JSON object");
+            }
+            return value;
+        } catch (MismatchedInputException e) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "a field has the wrong type: " + fieldPath(e));
+        } catch (JsonProcessingException e) {
+            throw new ApiException(ErrorCode.MALFORMED_JSON, "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "request bodies are limited to " + maxBody + " bytes");
+    }
+
+    private static String fieldPath(MismatchedInputException e) {
+        StringBuilder sb = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(ref.getFieldName());
+            } else {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? "(body)" : sb.toString();
+    }
+
+    void json(int status, Object body) throws IOException {
+        byte[] bytes = body == null ? new byte[0] : Json.mapper().writeValueAsBytes(body);
+        response.setStatus(status);
+        if (body != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        Content.Sink.write(response, true, ByteBuffer.wrap(bytes));
+    }
+}

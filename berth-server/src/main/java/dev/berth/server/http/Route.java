@@ -1,0 +1,39 @@
+package dev.berth.server.http;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A method and a path template such as {@code /v1/sessions/{id}}, bound to its action. */
+public record Route(String method, List<String> template, Action action) {
+
+    @FunctionalInterface
+    public interface Action {
+        void handle(Exchange exchange) throws Exception;
+    }
+
+    public static Route of(String method, String path, Action action) {
+        return new Route(method, List.of(path.substring(1).split("/")), action);
+    }
+
+    /** The path parameters if {@code segments} fits this template, else null. */
+    Map<String, String> match(List<String> segments) {
+        if (segments.size() != template.size()) {
+            return null;
+        }
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < template.size(); i++) {
+            String t = template.get(i);
+            String s = segments.get(i);
+            if (t.startsWith("{")) {
+                if (s.isEmpty()) {
+                    return null;
+                }
+                params.put(t.substring(1, t.length() - 1), s);
+            } else if (!t.equals(s)) {
+                return null;
+            }
+        }
+        return params;
+    }
+}

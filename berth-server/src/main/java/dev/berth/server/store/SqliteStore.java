@@ -1,0 +1,241 @@
+package dev.berth.server.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.berth.api.Json;
+import dev.berth.api.model.CommandState;
+import dev.berth.api.model.ExitStatus;
+import dev.berth.api.model.SessionState;
+import dev.berth.sandbox.spi.ResourceLimits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.flywaydb.core.Flyway;
+
+/**
+ * SQLite through JDBC, schema by Flyway. One connection in WAL mode, used under a lock: SQLite
+ * serialises writers anyway, and the control plane's write rate is small.
+ */
+public final class SqliteStore implements Store {
+    private static final TypeReference<Map<String, String>> ENV = new TypeReference<>() {};
+    private static final TypeReference<List<String>> ARGV = new TypeReference<>() {};
+
+    private final Connection db;
+
+    public SqliteStore(Path file) {
+        String url = "jdbc:sqlite:" + file;
+        Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+        try {
+            db = DriverManager.getConnection(url);
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=NORMAL");
+                s.execute("PRAGMA foreign_keys=ON");
+                s.execute("PRAGMA busy_timeout=5000");
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot open " + file, e);
+        }
+    }
+
+    @Override
+    public synchronized boolean insertSession(SessionRecord r) {
+        try (PreparedStatement p = db.prepareStatement("""
+                INSERT INTO sessions (id, state, driver, created_at, last_activity_at, memory_bytes, cpu_millis, pids, env_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
+            p.setString(1, r.id());
+            p.setString(2, r.state().wire());
+            p.setString(3, r.driver());
+            p.setLong(4, r.createdAt().toEpochMilli());
+            p.setLong(5, r.lastActivityAt().toEpochMilli());
+            p.setLong(6, r.limits().memoryBytes());
+            p.setLong(7, r.limits().cpuMillis());
+            p.setInt(8, r.limits().pids());
+            p.setString(9, json(r.env()));
+            return p.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("insert session " + r.id(), e);
+        }
+    }
+
+    @Override
+    public synchronized void updateSession(SessionRecord r) {
+        try (PreparedStatement p = db.prepareStatement(
+                "UPDATE sessions SET state = ?, last_activity_at = ? WHERE id = ?")) {
+            p.setString(1, r.state().wire());
+            p.setLong(2, r.lastActivityAt().toEpochMilli());
+            p.setString(3, r.id());
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("update session " + r.id(), e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<SessionRecord> session(String id) {
+        List<SessionRecord> found = querySessions("SELECT * FROM sessions WHERE id = ?", id);
+        return found.stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<SessionRecord> sessions() {
+        return querySessions("SELECT * FROM sessions ORDER BY created_at, id");
+    }
+
+    private List<SessionRecord> querySessions(String sql, String... args) {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                p.setString(i + 1, args[i]);
+            }
+            List<SessionRecord> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new SessionRecord(
+                            rs.getString("id"),
+                            SessionState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
+                            rs.getString("driver"),
+                            Instant.ofEpochMilli(rs.getLong("created_at")),
+                            Instant.ofEpochMilli(rs.getLong("last_activity_at")),
+                            new ResourceLimits(rs.getLong("memory_bytes"), rs.getLong("cpu_millis"), rs.getInt("pids")),
+                            parse(rs.getString("env_json"), ENV)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("query sessions", e);
+        }
+    }
+
+    @Override
+    public synchronized void deleteSession(String id) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM sessions WHERE id = ?")) {
+            p.setString(1, id);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("delete session " + id, e);
+        }
+    }
+
+    @Override
+    public synchronized void insertCommand(CommandRecord c) {
+        try (PreparedStatement p = db.prepareStatement("""
+                INSERT INTO commands (id, session_id, argv_json, cwd, state, started_at) VALUES (?, ?, ?, ?, ?, ?)""")) {
+            p.setString(1, c.id());
+            p.setString(2, c.sessionId());
+            p.setString(3, json(c.argv()));
+            p.setString(4, c.cwd());
+            p.setString(5, c.state().wire());
+            p.setLong(6, c.startedAt().toEpochMilli());
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("insert command " + c.id(), e);
+        }
+    }
+
+    @Override
+    public synchronized void updateCommand(CommandRecord c) {
+        try (PreparedStatement p = db.prepareStatement("""
+                UPDATE commands SET state = ?, exit_code = ?, exit_signal = ?, timed_out = ?, duration_ms = ?, end_offset = ?
+                WHERE id = ?""")) {
+            ExitStatus e = c.exit();
+            p.setString(1, c.state().wire());
+            setNullable(p, 2, e == null ? null : e.code());
+            setNullable(p, 3, e == null ? null : e.signal());
+            p.setInt(4, e != null && e.timedOut() ? 1 : 0);
+            if (e == null) {
+                p.setNull(5, Types.INTEGER);
+            } else {
+                p.setLong(5, e.durationMs());
+            }
+            p.setLong(6, c.endOffset());
+            p.setString(7, c.id());
+            p.executeUpdate();
+        } catch (SQLException ex) {
+            throw new StoreException("update command " + c.id(), ex);
+        }
+    }
+
+    @Override
+    public synchronized Optional<CommandRecord> command(String sessionId, String commandId) {
+        return queryCommands("SELECT * FROM commands WHERE session_id = ? AND id = ?", sessionId, commandId)
+                .stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<CommandRecord> commands(String sessionId) {
+        return queryCommands("SELECT * FROM commands WHERE session_id = ? ORDER BY started_at, id", sessionId);
+    }
+
+    private List<CommandRecord> queryCommands(String sql, String... args) {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                p.setString(i + 1, args[i]);
+            }
+            List<CommandRecord> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    CommandState state = CommandState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT));
+                    long duration = rs.getLong("duration_ms");
+                    ExitStatus exit = rs.wasNull() ? null : new ExitStatus(
+                            nullableInt(rs, "exit_code"), nullableInt(rs, "exit_signal"), rs.getInt("timed_out") != 0, duration);
+                    out.add(new CommandRecord(rs.getString("id"), rs.getString("session_id"),
+                            parse(rs.getString("argv_json"), ARGV), rs.getString("cwd"), state,
+                            Instant.ofEpochMilli(rs.getLong("started_at")), exit, rs.getLong("end_offset")));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("query commands", e);
+        }
+    }
+
+    private static Integer nullableInt(ResultSet rs, String column) throws SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static void setNullable(PreparedStatement p, int i, Integer v) throws SQLException {
+        if (v == null) {
+            p.setNull(i, Types.INTEGER);
+        } else {
+            p.setInt(i, v);
+        }
+    }
+
+    private static String json(Object o) {
+        try {
+            return Json.mapper().writeValueAsString(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static <T> T parse(String s, TypeReference<T> type) {
+        try {
+            return Json.mapper().readValue(s, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw new StoreException("close", e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.berth.server;
+
+import dev.berth.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A real server on a free loopback port with its own data directory, plus a raw HTTP/1.1 client. */
+final class TestServer implements AutoCloseable {
+    final Path data;
+    final BerthServer server;
+    final String token;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private TestServer(Path data, BerthServer server) throws IOException {
+        this.data = data;
+        this.server = server;
+        this.token = Files.readString(data.resolve("admin.token")).strip();
+    }
+
+    static TestServer start(Path data) throws Exception {
+        ServerConfig config = ServerConfig.defaults(data).withListen("127.0.0.1", 0);
+        return new TestServer(data, BerthServer.start(config));
+    }
+
+    URI uri(String path) {
+        return server.uri().resolve(path);
+    }
+
+    HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length == 0) {
+            b.header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+    }
+}
