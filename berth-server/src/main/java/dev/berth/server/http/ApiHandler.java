@@ -83,6 +83,13 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private static void fail(Request request, Response response, Callback callback, Exception e) {
+        if (response.isCommitted()) {
+            // mid-stream (usually the client went away): the status line is gone, so end the stream
+            // without an exit frame; the client re-attaches by offset
+            LOG.log(System.Logger.Level.DEBUG, "stream ended early: " + e);
+            callback.failed(e);
+            return;
+        }
         ErrorCode code;
         String message;
         switch (e) {
@@ -104,11 +111,6 @@ public final class ApiHandler extends Handler.Abstract {
                 LOG.log(System.Logger.Level.ERROR, "unhandled error in " + request.getMethod() + " "
                         + Request.getPathInContext(request), e);
             }
-        }
-        if (response.isCommitted()) {
-            // mid-stream: the status line is gone; end the stream so the client sees no exit frame
-            callback.failed(e);
-            return;
         }
         try {
             response.setStatus(code.httpStatus());
