@@ -18,13 +18,14 @@ import picocli.CommandLine.Mixin;
 /** {@code berth}: nouns and verbs over the same HTTP API every client uses. */
 @Command(name = "berth",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Berth: a self-hosted runtime for autonomous coding agents.%n"
                 + "Sessions are isolated sandboxes with a persistent workspace at /mnt/workspace.",
         subcommands = {
                 ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
                 SessionCommand.class, RunCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
-                CommandLine.HelpCommand.class},
+                CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit status: run and attach exit with the command's status (128+N for signal N);",
                 "125 when Berth itself failed; other commands 0 on success, 1 on error, 2 on bad usage."})
 public final class Main implements Runnable, Connected {
