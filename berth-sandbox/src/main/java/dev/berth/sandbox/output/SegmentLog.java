@@ -24,6 +24,7 @@ public final class SegmentLog implements AutoCloseable {
     private final ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER).order(ByteOrder.LITTLE_ENDIAN);
 
     private FileChannel segment;
+    private long segmentBase;   // offset of the current segment's first payload byte
     private long filePos;       // where the current frame's header starts in the segment file
     private long frameOffset;   // absolute offset of the current frame's first payload byte
     private int frameLength = -1; // -1: header not read yet
@@ -114,10 +115,14 @@ public final class SegmentLog implements AutoCloseable {
         }
         FileChannel current = segment;
         long next = frameOffset;
+        if (next == segmentBase) {
+            return false; // this segment is still empty: nothing follows it yet
+        }
         try {
             FileChannel ch = FileChannel.open(segmentPath(next), StandardOpenOption.READ);
             current.close();
             segment = ch;
+            segmentBase = next;
             filePos = 0;
             frameLength = -1;
             return true;
@@ -147,6 +152,7 @@ public final class SegmentLog implements AutoCloseable {
         } catch (NoSuchFileException e) {
             return false;
         }
+        segmentBase = base;
         filePos = 0;
         frameOffset = base;
         frameLength = -1;

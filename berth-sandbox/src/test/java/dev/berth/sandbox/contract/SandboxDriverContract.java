@@ -205,7 +205,7 @@ public abstract class SandboxDriverContract {
     void aMemoryHogIsKilledInItsOwnSandboxOnly() throws Exception {
         Sandbox small = start(sandboxSpec("hog", new ResourceLimits(64L << 20, 0, 256)));
         Sandbox other = start("bystander");
-        CommandResult hog = run(small, "python3 -c 'b = bytearray(512 << 20); print(len(b))'");
+        CommandResult hog = run(small, spec(List.of("python3", "-c", "b = b'x' * (512 << 20); print(len(b))")));
         assertThat(hog.exit().signal()).as("OOM kill").isEqualTo(9);
         assertThat(hog.stdout()).isEmpty();
         assertThat(run(other, "echo alive").stdout()).isEqualTo("alive\n");

@@ -87,4 +87,14 @@ class SegmentLogTest {
             assertThat(readAll(log, 4, new StringBuilder())).isEqualTo("e");
         }
     }
+
+    @Test
+    void anEmptyFreshSegmentIsPendingNotALoop() throws IOException {
+        Files.createFile(dir.resolve(String.format("%020d.seg", 0)));
+        try (SegmentLog log = new SegmentLog(dir)) {
+            assertThat(log.read(0, ByteBuffer.allocate(8))).isInstanceOf(SegmentLog.Result.Pending.class);
+            append(0, 1, "x");
+            assertThat(readAll(log, 0, new StringBuilder())).isEqualTo("x");
+        }
+    }
 }
