@@ -52,12 +52,10 @@ class CliTourTest {
 
         Cli.Result ls = cli.run("session", "ls");
         assertThat(ls.stdout()).startsWith("ID").contains("demo").contains("running");
-        JsonNode json = Json.mapper().readTree(cli.run("session", "ls", "--json").stdout());
-        assertThat(json.get(0).get("id").asText()).isEqualTo("demo");
+        assertThat(sessionState("demo")).isEqualTo("running");
 
         assertThat(cli.run("session", "stop", "demo").exit()).isZero();
-        assertThat(Json.mapper().readTree(cli.run("session", "ls", "--json").stdout()).get(0).get("state").asText())
-                .isEqualTo("stopped");
+        assertThat(sessionState("demo")).isEqualTo("stopped");
         Cli.Result resumed = cli.run("run", "demo", "--", "ls", "-A", "/mnt/workspace");
         assertThat(resumed.stdout()).isEqualTo(".git\nf\n");
 
@@ -65,6 +63,16 @@ class CliTourTest {
         Cli.Result gone = cli.run("run", "demo", "--", "true");
         assertThat(gone.exit()).isEqualTo(125);
         assertThat(gone.stderr()).contains("session_not_found");
+    }
+
+    /** The state `session ls --json` reports for {@code id} (other tests' sessions share the server). */
+    private static String sessionState(String id) throws Exception {
+        for (JsonNode s : Json.mapper().readTree(cli.run("session", "ls", "--json").stdout())) {
+            if (s.get("id").asText().equals(id)) {
+                return s.get("state").asText();
+            }
+        }
+        throw new AssertionError("session " + id + " not listed");
     }
 
     @Test
