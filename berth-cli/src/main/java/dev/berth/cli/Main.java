@@ -36,6 +36,11 @@ public final class Main implements Runnable, Connected {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // answered before picocli builds its model of every command: most of a CLI call's start-up
+            System.out.println(new Version().getVersion()[0]);
+            return;
+        }
         System.exit(run(args));
     }
 
