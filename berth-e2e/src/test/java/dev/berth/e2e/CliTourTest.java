@@ -37,6 +37,10 @@ class CliTourTest {
     @AfterAll
     static void stop() throws Exception {
         if (server != null) {
+            // sessions outlive the server by design: remove them, or their sandboxes stay up
+            for (JsonNode s : Json.mapper().readTree(cli.run("session", "ls", "--json").stdout())) {
+                cli.run("session", "rm", s.get("id").asText());
+            }
             server.close();
         }
     }
