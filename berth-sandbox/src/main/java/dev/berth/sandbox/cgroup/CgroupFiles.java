@@ -46,6 +46,15 @@ final class CgroupFiles {
         return pids;
     }
 
+    /** Removes the sandboxes' parent group once its last sandbox is gone, so none pile up on the host. */
+    static void removeIfEmpty(Path parent) {
+        try {
+            Files.deleteIfExists(parent);
+        } catch (IOException stillUsed) {
+            // another sandbox (or a concurrent create) still uses it
+        }
+    }
+
     /** Kills what is left in {@code dir} and removes it, waiting (bounded) for the kernel to empty it. */
     static void killAndRemove(Path dir) throws IOException {
         long deadline = System.nanoTime() + 5_000_000_000L;

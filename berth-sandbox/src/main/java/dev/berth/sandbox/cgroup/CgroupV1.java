@@ -77,6 +77,7 @@ final class CgroupV1 implements Cgroups {
     public void destroy(String name) throws IOException {
         for (Path d : paths(name)) {
             CgroupFiles.killAndRemove(d);
+            CgroupFiles.removeIfEmpty(d.getParent());
         }
     }
 

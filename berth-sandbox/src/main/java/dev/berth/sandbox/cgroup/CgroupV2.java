@@ -83,6 +83,7 @@ final class CgroupV2 implements Cgroups {
             CgroupFiles.write(dir.resolve("cgroup.kill"), "1");
         }
         CgroupFiles.killAndRemove(dir);
+        CgroupFiles.removeIfEmpty(parent);
     }
 
     @Override
