@@ -6,9 +6,9 @@ import dev.berth.cli.connect.Connected;
 import dev.berth.cli.output.StreamPrinter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code berth attach SESSION CID}: re-read a command's output from an offset and follow it. */
@@ -17,11 +17,8 @@ public final class AttachCommand implements Callable<Integer>, ExitCodes.PassesT
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SESSION")
-    String session;
-
-    @Parameters(index = "1", paramLabel = "COMMAND_ID")
-    String commandId;
+    @Mixin
+    CommandRef ref;
 
     @Option(names = "--offset", paramLabel = "N", defaultValue = "0", description = "Byte offset to start from (default 0).")
     long offset;
@@ -30,8 +27,8 @@ public final class AttachCommand implements Callable<Integer>, ExitCodes.PassesT
     public Integer call() throws InterruptedException {
         BerthClient client = Connected.of(spec).client();
         StreamPrinter printer = new StreamPrinter(System.err, offset);
-        StreamFrame.Exit exit = printer.print(client.output(session, commandId, offset), client, session,
-                from -> client.output(session, commandId, from));
+        StreamFrame.Exit exit = printer.print(client.output(ref.session, ref.commandId, offset), client, ref.session,
+                from -> client.output(ref.session, ref.commandId, from));
         return exit.status().shellStatus();
     }
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -62,15 +63,12 @@ public final class CommandCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "SESSION")
-        String session;
-
-        @Parameters(index = "1", paramLabel = "COMMAND_ID")
-        String commandId;
+        @Mixin
+        CommandRef ref;
 
         @Override
         public Integer call() {
-            JsonOut.print(System.out, Connected.of(spec).client().command(session, commandId));
+            JsonOut.print(System.out, Connected.of(spec).client().command(ref.session, ref.commandId));
             return 0;
         }
     }
@@ -80,18 +78,15 @@ public final class CommandCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "SESSION")
-        String session;
-
-        @Parameters(index = "1", paramLabel = "COMMAND_ID")
-        String commandId;
+        @Mixin
+        CommandRef ref;
 
         @Option(names = {"-s", "--signal"}, defaultValue = "TERM", description = "Signal name or number (default ${DEFAULT-VALUE}).")
         String signal;
 
         @Override
         public Integer call() {
-            Connected.of(spec).client().signal(session, commandId, signal);
+            Connected.of(spec).client().signal(ref.session, ref.commandId, signal);
             return 0;
         }
     }

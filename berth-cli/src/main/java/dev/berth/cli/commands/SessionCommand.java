@@ -88,13 +88,7 @@ public final class SessionCommand {
     }
 
     @Command(name = "show", description = "Show one session.")
-    static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(paramLabel = "ID")
-        String id;
-
+    static final class Show extends OneSession {
         @Override
         public Integer call() {
             JsonOut.print(System.out, Connected.of(spec).client().session(id));
@@ -103,13 +97,7 @@ public final class SessionCommand {
     }
 
     @Command(name = "stop", description = "Stop a session: its sandbox and processes go, its workspace stays. Any later command resumes it.")
-    static final class Stop implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(paramLabel = "ID")
-        String id;
-
+    static final class Stop extends OneSession {
         @Override
         public Integer call() {
             Connected.of(spec).client().stopSession(id);
@@ -135,6 +123,15 @@ public final class SessionCommand {
             }
             return 0;
         }
+    }
+
+    /** A subcommand that acts on one session named by its id. */
+    abstract static class OneSession implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "ID")
+        String id;
     }
 
     static String ago(Instant now, Instant then) {
