@@ -45,9 +45,14 @@ public final class Main implements Runnable, Connected {
     }
 
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        Main main = new Main();
+        CommandLine cli = new CommandLine(main);
         cli.setExecutionExceptionHandler(new ErrorReporter());
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            main.connection.close();
+        }
     }
 
     @Override

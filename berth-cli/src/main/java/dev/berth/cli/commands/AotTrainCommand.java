@@ -35,8 +35,8 @@ public final class AotTrainCommand implements Callable<Integer> {
         Json.mapper().writeValueAsBytes(CommandRequest.argv(List.of("true")));
         Json.mapper().readValue("{\"id\":\"x\",\"state\":\"running\",\"createdAt\":\"2026-01-01T00:00:00Z\"}", SessionInfo.class);
         new FrameCodec.Reader(new ByteArrayInputStream(FrameCodec.encode(new StreamFrame.Start("c-1")))).next();
-        try {
-            new BerthClient(URI.create("http://127.0.0.1:1/"), "t").listSessions();
+        try (BerthClient client = new BerthClient(URI.create("http://127.0.0.1:1/"), "t")) {
+            client.listSessions();
         } catch (RuntimeException expected) {
             // nothing listens there: the point was loading the HTTP client's classes
         }

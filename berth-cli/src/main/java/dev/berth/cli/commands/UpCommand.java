@@ -86,8 +86,8 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     private static boolean ready(String url, ConnectionOptions conn) {
-        try {
-            new BerthClient(URI.create(url + "/"), conn.token()).health();
+        try (BerthClient client = new BerthClient(URI.create(url + "/"), conn.token())) {
+            client.health();
             return true;
         } catch (RuntimeException e) {
             return false;

@@ -50,7 +50,20 @@ public final class ConnectionOptions {
         }
     }
 
-    public BerthClient client() {
-        return new BerthClient(serverUri(), token());
+    private BerthClient client;
+
+    /** The client for this CLI call; {@link #close()} ends it before the JVM exits. */
+    public synchronized BerthClient client() {
+        if (client == null) {
+            client = new BerthClient(serverUri(), token());
+        }
+        return client;
+    }
+
+    public synchronized void close() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
     }
 }
