@@ -89,6 +89,7 @@ public abstract class SandboxDriverContract {
         assertThat(r.exit().code()).isEqualTo(3);
         assertThat(r.exit().signal()).isZero();
         assertThat(r.exit().endOffset()).isEqualTo(8);
+        assertThat(s.memoryUsageBytes()).as("host memory of the supervisor and sandbox").isBetween(64L << 10, 64L << 20);
     }
 
     @Test

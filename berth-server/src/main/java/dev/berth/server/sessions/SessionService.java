@@ -230,12 +230,6 @@ public final class SessionService {
                 e.durationMs());
     }
 
-    /** Memory the host spends on a running session's sandbox, for status and benchmarks. */
-    public long memoryUsageBytes(String sessionId) {
-        Sandbox s = running.get(sessionId);
-        return s == null ? 0 : s.memoryUsageBytes();
-    }
-
     private CommandRecord refresh(SessionRecord s, CommandRecord c) {
         if (c.state() != CommandState.RUNNING) {
             return c;
