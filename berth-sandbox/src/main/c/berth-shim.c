@@ -7,7 +7,8 @@
  * (PID 1 of new user/mnt/pid/net/uts/ipc/cgroup namespaces) and then serves the control socket
  * from a single-threaded poll(2) loop. Commands join the sandbox through a short-lived helper that
  * setns()es and clones them with CLONE_PARENT, so the daemon is their parent: it reaps them,
- * reads their stdout/stderr pipes into segment files and writes their exit records.
+ * reads their stdout/stderr pipes into segment files and writes their exit records. One helper is
+ * kept pre-forked and ready (warm_main()), so that joining the cgroups is off the critical path.
  *
  * Build: gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o berth-shim berth-shim.c
  */
@@ -118,7 +119,10 @@ static struct {
     struct conn *conns[MAX_CONNS];
     int nconns;
     struct rlimit nofile;           /* restored for commands */
-} g = { .statefd = -1, .cmdfd = -1, .listenfd = -1, .sigfd = -1 };
+    pid_t warm_pid;                 /* the pre-forked spawn helper, 0 if none */
+    int warm_fd;                    /* our end of its socketpair */
+    int warm_want;                  /* fork a new one once this loop iteration is done */
+} g = { .statefd = -1, .cmdfd = -1, .listenfd = -1, .sigfd = -1, .warm_fd = -1 };
 
 static char g_err[512];
 static char rbuf[READ_CHUNK];
@@ -882,11 +886,212 @@ static __attribute__((noreturn)) void helper_main(struct spawn_req *r, int in_r,
     _exit(1);
 }
 
+/* Reads a helper's "K<pid>" or "E<message>" line: the command's host pid or -1 with g_err. */
+static pid_t helper_result(int fd, pid_t h)
+{
+    char m[sizeof g_err + 4];
+    ssize_t n = read_reply(fd, m, sizeof m, CHILD_REPLY_MS);
+    close(fd);
+    if (n <= 0)
+        kill(h, SIGKILL);
+    while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (n > 1 && m[0] == 'K')
+        return (pid_t)atoi(m + 1);
+    if (n > 1 && m[0] == 'E') {
+        m[strcspn(m, "\n")] = 0;
+        return fail("%s", m + 1);
+    }
+    return n < 0 ? -1 : fail("spawn helper died");
+}
+
+/*
+ * The warm helper: forked ahead of time, it pays for joining the cgroups (a cgroup v1 migration
+ * waits for an RCU grace period, ~9 ms) and the namespaces before any request needs it. Then it
+ * waits on fd 3 for one request: a header {body bytes, argc, envc} carrying the command's stdio
+ * (SCM_RIGHTS: [stdin,] stdout, stderr), then "cwd\0argv...\0envp...\0". It clones the command
+ * like helper_main() and answers the same "K<pid>" / "E<message>" line.
+ */
+static __attribute__((noreturn)) void warm_main(int sock)
+{
+    uint32_t hdr[3];
+    union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } cbuf;
+    char m[sizeof g_err + 2];
+    int fds[3], nfds = 0;
+    size_t got = 0;
+    if (sock != 3 && dup3(sock, 3, O_CLOEXEC) < 0)
+        _exit(1);
+    dup2(0, 2);             /* the daemon's /dev/null: shim.log stays with the daemon */
+    close_range(4, ~0U, 0); /* nothing of the daemon may reach the sandbox */
+    set_oom_adj("0");
+    if (join_cgroups(getpid()) < 0 || enter_sandbox() < 0)
+        _exit(1); /* the daemon falls back to a fresh helper, which reports the error */
+    if (write_all(3, "R\n", 2) < 0)
+        _exit(1);
+    while (got < sizeof hdr) {
+        struct iovec iov = { (char *)hdr + got, sizeof hdr - got };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b };
+        ssize_t n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(0); /* the daemon dropped us */
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && nfds == 0) {
+                nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+                if (nfds > 3)
+                    _exit(1);
+                memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
+            }
+        got += (size_t)n;
+    }
+    size_t total = hdr[0], argc = hdr[1], envc = hdr[2], nstr = 0;
+    char *body = malloc(total + 1);
+    struct spawn_req r = { 0 };
+    r.argv = calloc(argc + 1, sizeof *r.argv);
+    r.envp = calloc(envc + 1, sizeof *r.envp);
+    if (nfds < 2 || argc < 1 || !body || !r.argv || !r.envp)
+        _exit(1);
+    for (got = 0; got < total;) {
+        ssize_t n = read(3, body + got, total - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(1);
+        got += (size_t)n;
+    }
+    body[total] = 0;
+    for (char *p = body; p < body + total; p += strlen(p) + 1, nstr++) {
+        if (nstr == 0)
+            r.cwd = p;
+        else if (nstr <= argc)
+            r.argv[nstr - 1] = p;
+        else if (nstr <= argc + envc)
+            r.envp[nstr - 1 - argc] = p;
+    }
+    if (nstr != 1 + argc + envc)
+        _exit(1);
+    if (nfds == 3)
+        dup2(fds[0], 0);
+    dup2(fds[nfds - 2], 1);
+    dup2(fds[nfds - 1], 2);
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    pid_t pid = clone(command_main, clone_stack + sizeof clone_stack, CLONE_PARENT | SIGCHLD, &r);
+    if (pid > 0) {
+        dprintf(3, "K%d\n", (int)pid);
+        _exit(0);
+    }
+    fail("clone: %m");
+    snprintf(m, sizeof m, "E%s\n", g_err);
+    (void)write_all(3, m, strlen(m));
+    _exit(1);
+}
+
+/* Kills and reaps the warm helper, if any. */
+static void warm_drop(void)
+{
+    if (g.warm_fd >= 0)
+        close(g.warm_fd);
+    if (g.warm_pid > 0) {
+        kill(g.warm_pid, SIGKILL);
+        while (waitpid(g.warm_pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    g.warm_fd = -1;
+    g.warm_pid = 0;
+}
+
+/* Forks the next warm helper (best effort: spawning falls back to a fresh helper without one). */
+static void warm_arm(void)
+{
+    int sv[2];
+    struct timeval tv = { .tv_sec = CHILD_REPLY_MS / 1000 };
+    g.warm_want = 0;
+    if (g.warm_pid > 0 || g.shutdown || g.init_pid <= 0)
+        return;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        logmsg("warm helper: socketpair: %m");
+        return;
+    }
+    pid_t h = fork();
+    if (h == 0) {
+        close(sv[0]);
+        warm_main(sv[1]);
+    }
+    close(sv[1]);
+    if (h < 0) {
+        logmsg("warm helper: fork: %m");
+        close(sv[0]);
+        return;
+    }
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    g.warm_pid = h;
+    g.warm_fd = sv[0];
+}
+
+/* Hands the command to the warm helper: 1 if there is none usable (nothing was started), else
+ * 0 with *pid set as run_command() returns it. Consumes the warm helper either way. */
+static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t *pid)
+{
+    char m[8], *body, *p;
+    size_t total = strlen(r->cwd) + 1;
+    int fds[3], nfds = 0;
+    if (g.warm_pid <= 0)
+        return 1;
+    for (int i = 0; i < r->argc; i++)
+        total += strlen(r->argv[i]) + 1;
+    for (int i = 0; i < r->envc; i++)
+        total += strlen(r->envp[i]) + 1;
+    /* Waits for it to be ready: it is already paying for the cgroup migration we would pay. */
+    ssize_t n = read_reply(g.warm_fd, m, sizeof m, CHILD_REPLY_MS);
+    if (n < 2 || memcmp(m, "R\n", 2) != 0 || total > UINT32_MAX || !(body = malloc(total))) {
+        warm_drop();
+        return 1;
+    }
+    p = stpcpy(body, r->cwd) + 1;
+    for (int i = 0; i < r->argc; i++)
+        p = stpcpy(p, r->argv[i]) + 1;
+    for (int i = 0; i < r->envc; i++)
+        p = stpcpy(p, r->envp[i]) + 1;
+    if (in_r >= 0)
+        fds[nfds++] = in_r;
+    fds[nfds++] = out_w;
+    fds[nfds++] = err_w;
+    uint32_t hdr[3] = { (uint32_t)total, (uint32_t)r->argc, (uint32_t)r->envc };
+    union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } cbuf;
+    struct iovec iov = { hdr, sizeof hdr };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b,
+                         .msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int)) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    ssize_t w;
+    while ((w = sendmsg(g.warm_fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    /* It clones only once it has the whole body: until then a failure has started nothing. */
+    int ok = w == (ssize_t)sizeof hdr && write_all(g.warm_fd, body, total) == 0;
+    free(body);
+    if (!ok) {
+        warm_drop();
+        return 1;
+    }
+    *pid = helper_result(g.warm_fd, g.warm_pid);
+    g.warm_fd = -1;
+    g.warm_pid = 0;
+    return 0;
+}
+
 /* Starts the command; returns its host pid or -1 with g_err. */
 static pid_t run_command(struct spawn_req *r, int in_r, int out_w, int err_w)
 {
     int rp[2];
-    char m[sizeof g_err + 4];
+    pid_t pid;
+    g.warm_want = 1; /* re-armed lazily, after this request: never in a loop */
+    if (warm_spawn(r, in_r, out_w, err_w, &pid) == 0)
+        return pid;
     if (pipe2(rp, O_CLOEXEC) < 0)
         return fail("pipe: %m");
     pid_t h = fork();
@@ -899,19 +1104,7 @@ static pid_t run_command(struct spawn_req *r, int in_r, int out_w, int err_w)
         close(rp[0]);
         return fail("fork: %m");
     }
-    ssize_t n = read_reply(rp[0], m, sizeof m, CHILD_REPLY_MS);
-    close(rp[0]);
-    if (n <= 0)
-        kill(h, SIGKILL);
-    while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
-        ;
-    if (n > 1 && m[0] == 'K')
-        return (pid_t)atoi(m + 1);
-    if (n > 1 && m[0] == 'E') {
-        m[strcspn(m, "\n")] = 0;
-        return fail("%s", m + 1);
-    }
-    return n < 0 ? -1 : fail("spawn helper died");
+    return helper_result(rp[0], h);
 }
 
 /* ------------------------------------------------------------------ daemon: output log */
@@ -1446,6 +1639,8 @@ static void begin_shutdown(const char *why)
     g.shutdown_deadline = mono_ms() + SHUTDOWN_MS;
     if (g.init_pid > 0)
         kill(g.init_pid, SIGKILL); /* takes the whole PID namespace with it */
+    if (g.warm_pid > 0)
+        kill(g.warm_pid, SIGKILL); /* not in that namespace: reaped below like the init */
     for (struct cmd *c = g.cmds; c; c = c->next) {
         if (!c->exited)
             signal_group(c, SIGKILL);
@@ -1616,6 +1811,12 @@ static void reap_children(void)
             begin_shutdown("sandbox init exited");
             continue;
         }
+        if (p == g.warm_pid) { /* replaced on the next spawn, not now: it may die again at once */
+            g.warm_pid = 0;
+            close(g.warm_fd);
+            g.warm_fd = -1;
+            continue;
+        }
         for (struct cmd *c = g.cmds; c; c = c->next)
             if (c->pid == p && !c->exited) {
                 c->exited = 1;
@@ -1781,7 +1982,9 @@ static __attribute__((noreturn)) void event_loop(void)
         run_timers(now);
         finish_commands(now);
         pump_conns();
-        if (g.shutdown && !g.cmds && (g.init_pid == 0 || now >= g.shutdown_deadline))
+        if (g.warm_want)
+            warm_arm(); /* after the replies went out: off the request's critical path */
+        if (g.shutdown && !g.cmds && ((g.init_pid == 0 && g.warm_pid == 0) || now >= g.shutdown_deadline))
             finish_shutdown();
     }
 }
@@ -1962,6 +2165,7 @@ static __attribute__((noreturn)) void daemon_main(int report)
     }
     close(report);
     logmsg("sandbox ready: init pid %d", (int)g.init_pid);
+    warm_arm();
     event_loop();
 }
 
