@@ -861,10 +861,31 @@ static int enter_sandbox(void)
     return become_root();
 }
 
+/* Ends a spawn helper after a failure: reports "E<message>" (from g_err) on fd 3. */
+static __attribute__((noreturn)) void report_failure(void)
+{
+    char m[sizeof g_err + 2];
+    snprintf(m, sizeof m, "E%s\n", g_err);
+    (void)write_all(3, m, strlen(m));
+    _exit(1);
+}
+
+/* In a helper inside the sandbox: starts the command as the daemon's child (CLONE_PARENT, so the
+ * daemon reaps it) and reports "K<pid>" on fd 3. */
+static __attribute__((noreturn)) void clone_and_report(struct spawn_req *r)
+{
+    pid_t pid = clone(command_main, clone_stack + sizeof clone_stack, CLONE_PARENT | SIGCHLD, r);
+    if (pid > 0) {
+        dprintf(3, "K%d\n", (int)pid);
+        _exit(0);
+    }
+    fail("clone: %m");
+    report_failure();
+}
+
 /* The helper between the daemon and a command: joins the cgroups and namespaces, clones it. */
 static __attribute__((noreturn)) void helper_main(struct spawn_req *r, int in_r, int out_w, int err_w, int rep)
 {
-    char m[sizeof g_err + 2];
     if (in_r >= 0)
         dup2(in_r, 0);
     dup2(out_w, 1);
@@ -873,17 +894,9 @@ static __attribute__((noreturn)) void helper_main(struct spawn_req *r, int in_r,
         _exit(1);
     close_range(4, ~0U, 0); /* nothing of the daemon may reach the sandbox */
     set_oom_adj("0");
-    if (join_cgroups(getpid()) == 0 && enter_sandbox() == 0) {
-        pid_t pid = clone(command_main, clone_stack + sizeof clone_stack, CLONE_PARENT | SIGCHLD, r);
-        if (pid > 0) {
-            dprintf(3, "K%d\n", (int)pid);
-            _exit(0);
-        }
-        fail("clone: %m");
-    }
-    snprintf(m, sizeof m, "E%s\n", g_err);
-    (void)write_all(3, m, strlen(m));
-    _exit(1);
+    if (join_cgroups(getpid()) == 0 && enter_sandbox() == 0)
+        clone_and_report(r);
+    report_failure();
 }
 
 /* Reads a helper's "K<pid>" or "E<message>" line: the command's host pid or -1 with g_err. */
@@ -916,7 +929,6 @@ static __attribute__((noreturn)) void warm_main(int sock)
 {
     uint32_t hdr[3];
     union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } cbuf;
-    char m[sizeof g_err + 2];
     int fds[3], nfds = 0;
     size_t got = 0;
     if (sock != 3 && dup3(sock, 3, O_CLOEXEC) < 0)
@@ -977,15 +989,7 @@ static __attribute__((noreturn)) void warm_main(int sock)
     dup2(fds[nfds - 1], 2);
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
-    pid_t pid = clone(command_main, clone_stack + sizeof clone_stack, CLONE_PARENT | SIGCHLD, &r);
-    if (pid > 0) {
-        dprintf(3, "K%d\n", (int)pid);
-        _exit(0);
-    }
-    fail("clone: %m");
-    snprintf(m, sizeof m, "E%s\n", g_err);
-    (void)write_all(3, m, strlen(m));
-    _exit(1);
+    clone_and_report(&r);
 }
 
 /* Kills and reaps the warm helper, if any. */
