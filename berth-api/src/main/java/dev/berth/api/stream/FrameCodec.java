@@ -80,19 +80,23 @@ public final class FrameCodec {
             if (length < 0 || length > MAX_PAYLOAD) {
                 throw new IOException("stream frame of " + length + " bytes is out of range");
             }
+            if (type == STDOUT || type == STDERR) {
+                // the bulk path: output bytes go straight into their array, copied once
+                if (length < Long.BYTES) {
+                    throw new EOFException("truncated output frame");
+                }
+                long offset = in.readLong();
+                byte[] data = new byte[length - Long.BYTES];
+                in.readFully(data);
+                return new StreamFrame.Output(
+                        type == STDOUT ? StreamFrame.Channel.STDOUT : StreamFrame.Channel.STDERR, offset, data);
+            }
             byte[] payload = new byte[length];
             in.readFully(payload);
             ByteBuffer b = ByteBuffer.wrap(payload);
             try {
                 return switch (type) {
                     case START -> new StreamFrame.Start(new String(payload, StandardCharsets.UTF_8));
-                    case STDOUT, STDERR -> {
-                        long offset = b.getLong();
-                        byte[] data = new byte[b.remaining()];
-                        b.get(data);
-                        yield new StreamFrame.Output(
-                                type == STDOUT ? StreamFrame.Channel.STDOUT : StreamFrame.Channel.STDERR, offset, data);
-                    }
                     case TRIMMED -> new StreamFrame.Trimmed(b.getLong(), b.getLong());
                     case EXIT -> {
                         int code = b.getInt();
