@@ -107,14 +107,14 @@ public final class NamespacesDriver implements SandboxDriver {
                 p.destroyForcibly();
             }
             if (p.exitValue() != 0 || !out.startsWith("ready ")) {
-                safeDestroyGroups(cg, spec.id());
+                SandboxRemains.destroyGroups(cg, spec.id());
                 String reason = out.startsWith("error ") ? out.substring(6) : out;
                 throw new SandboxException(SandboxException.Kind.FAILED, "sandbox " + spec.id() + " did not start: " + reason);
             }
             String[] pids = out.split("\\s+");
             return new NamespacesSandbox(spec, cg, Long.parseLong(pids[1]), Long.parseLong(pids[2]));
         } catch (IOException e) {
-            safeDestroyGroups(cg, spec.id());
+            SandboxRemains.destroyGroups(cg, spec.id());
             throw new SandboxException(SandboxException.Kind.FAILED, "sandbox " + spec.id() + " did not start: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -132,8 +132,8 @@ public final class NamespacesDriver implements SandboxDriver {
             return Optional.empty();
         }
         try {
-            long shimPid = readPid(spec.stateDir().resolve("shim.pid"));
-            long initPid = readPid(spec.stateDir().resolve("init.pid"));
+            long shimPid = SandboxRemains.readPid(spec.stateDir().resolve("shim.pid"));
+            long initPid = SandboxRemains.readPid(spec.stateDir().resolve("init.pid"));
             return Optional.of(new NamespacesSandbox(spec, cgroups.orElseThrow(), shimPid, initPid));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
@@ -152,19 +152,6 @@ public final class NamespacesDriver implements SandboxDriver {
     @Override
     public void cleanUp(SandboxSpec spec) {
         cgroups.ifPresent(cg -> SandboxRemains.clear(spec, cg));
-    }
-
-    private static long readPid(Path file) throws IOException {
-        return Long.parseLong(Files.readString(file).strip());
-    }
-
-    private static void safeDestroyGroups(Cgroups cg, String id) {
-        try {
-            cg.destroy(id);
-        } catch (IOException e) {
-            System.getLogger(NamespacesDriver.class.getName())
-                    .log(System.Logger.Level.WARNING, "cannot remove cgroups of " + id + ": " + e.getMessage());
-        }
     }
 
     private void requireAvailable() {

@@ -14,7 +14,7 @@ final class SandboxRemains {
     static void clear(SandboxSpec spec, Cgroups cgroups) {
         for (String pidFile : List.of("shim.pid", "init.pid")) {
             try {
-                long pid = Long.parseLong(Files.readString(spec.stateDir().resolve(pidFile)).strip());
+                long pid = readPid(spec.stateDir().resolve(pidFile));
                 // only ever kill a process that still is a shim: pids are reused
                 ProcessHandle.of(pid)
                         .filter(h -> h.info().command().map(c -> c.contains("berth-shim")).orElse(false))
@@ -23,12 +23,7 @@ final class SandboxRemains {
                 // nothing recorded: nothing to kill
             }
         }
-        try {
-            cgroups.destroy(spec.id());
-        } catch (IOException e) {
-            System.getLogger(SandboxRemains.class.getName())
-                    .log(System.Logger.Level.WARNING, "cannot remove cgroups of " + spec.id() + ": " + e.getMessage());
-        }
+        destroyGroups(cgroups, spec.id());
         for (String file : List.of(NamespacesSandbox.SOCKET, "shim.pid", "init.pid")) {
             try {
                 Files.deleteIfExists(spec.stateDir().resolve(file));
@@ -37,6 +32,20 @@ final class SandboxRemains {
             }
         }
         deleteQuietly(spec.stateDir().resolve("root"));
+    }
+
+    static long readPid(Path file) throws IOException {
+        return Long.parseLong(Files.readString(file).strip());
+    }
+
+    /** Removes a sandbox's cgroups; a failure is logged, not raised (clean-up must go on). */
+    static void destroyGroups(Cgroups cgroups, String id) {
+        try {
+            cgroups.destroy(id);
+        } catch (IOException e) {
+            System.getLogger(SandboxRemains.class.getName())
+                    .log(System.Logger.Level.WARNING, "cannot remove cgroups of " + id + ": " + e.getMessage());
+        }
     }
 
     private static void deleteQuietly(Path emptyDir) {

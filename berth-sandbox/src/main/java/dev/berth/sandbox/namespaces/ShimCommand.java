@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** A command supervised by the shim: its exit record and output log live in its directory. */
 final class ShimCommand implements RunningCommand {
@@ -71,7 +72,8 @@ final class ShimCommand implements RunningCommand {
     @Override
     public long firstRetainedOffset() {
         try (SegmentLog log = new SegmentLog(dir)) {
-            return log.firstOffset(endOffset());
+            OptionalLong first = log.firstOffset();
+            return first.isPresent() ? first.getAsLong() : endOffset(); // walk the log only when there is no segment
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -85,7 +87,7 @@ final class ShimCommand implements RunningCommand {
         }
         // running: walk the log from its first retained byte; cheap, as segments are small
         try (SegmentLog log = new SegmentLog(dir)) {
-            long offset = log.firstOffset(0);
+            long offset = log.firstOffset().orElse(0);
             ByteBuffer buf = ByteBuffer.allocate(256 << 10);
             while (true) {
                 buf.clear();

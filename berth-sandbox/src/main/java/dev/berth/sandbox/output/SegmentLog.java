@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -159,13 +160,9 @@ public final class SegmentLog implements AutoCloseable {
         return true;
     }
 
-    /** The oldest retained offset, or {@code fallback} when no segment exists. */
-    public long firstOffset(long fallback) throws IOException {
-        long first = Long.MAX_VALUE;
-        for (long base : bases()) {
-            first = Math.min(first, base);
-        }
-        return first == Long.MAX_VALUE ? fallback : first;
+    /** The oldest retained offset; empty when no segment exists (no output yet, or none kept). */
+    public OptionalLong firstOffset() throws IOException {
+        return java.util.Arrays.stream(bases()).min();
     }
 
     private long[] bases() throws IOException {

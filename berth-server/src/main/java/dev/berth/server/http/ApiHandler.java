@@ -35,7 +35,6 @@ public final class ApiHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Exchange exchange = null;
         try {
             if (!authorized(request)) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"berth\"");
@@ -63,8 +62,7 @@ public final class ApiHandler extends Handler.Abstract {
                         : new ApiException(ErrorCode.ROUTE_NOT_FOUND, "no such route: " + request.getMethod() + " "
                                 + Request.getPathInContext(request));
             }
-            exchange = new Exchange(request, response, params, maxBody);
-            route.action().handle(exchange);
+            route.action().handle(new Exchange(request, response, params, maxBody));
             callback.succeeded();
         } catch (EofException e) {
             callback.failed(e); // the client went away mid-response
