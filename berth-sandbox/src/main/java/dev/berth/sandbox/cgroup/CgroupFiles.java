@@ -46,6 +46,16 @@ final class CgroupFiles {
         return pids;
     }
 
+    /** Names of the groups directly under {@code parent}; none when it does not exist. */
+    static List<String> children(Path parent) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return List.of();
+        }
+        try (var entries = Files.list(parent)) {
+            return entries.filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
     /** Removes the sandboxes' parent group once its last sandbox is gone, so none pile up on the host. */
     static void removeIfEmpty(Path parent) {
         try {

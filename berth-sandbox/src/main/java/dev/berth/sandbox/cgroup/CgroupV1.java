@@ -74,6 +74,17 @@ final class CgroupV1 implements Cgroups {
     }
 
     @Override
+    public java.util.Set<String> names() throws IOException {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (Path parent : parents) {
+            if (parent != null) {
+                names.addAll(CgroupFiles.children(parent));
+            }
+        }
+        return names;
+    }
+
+    @Override
     public void destroy(String name) throws IOException {
         for (Path d : paths(name)) {
             CgroupFiles.killAndRemove(d);

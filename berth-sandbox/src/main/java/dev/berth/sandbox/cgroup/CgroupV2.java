@@ -77,6 +77,11 @@ final class CgroupV2 implements Cgroups {
     }
 
     @Override
+    public java.util.Set<String> names() throws IOException {
+        return new java.util.TreeSet<>(CgroupFiles.children(parent));
+    }
+
+    @Override
     public void destroy(String name) throws IOException {
         Path dir = parent.resolve(name);
         if (Files.exists(dir.resolve("cgroup.kill"))) {

@@ -24,6 +24,9 @@ public interface Cgroups {
     /** Process ids in the sandbox's group. */
     List<Long> pids(String name) throws IOException;
 
+    /** Names of the sandbox groups that exist under this server's parent group. */
+    java.util.Set<String> names() throws IOException;
+
     /** Kills anything left in the group and removes it. */
     void destroy(String name) throws IOException;
 

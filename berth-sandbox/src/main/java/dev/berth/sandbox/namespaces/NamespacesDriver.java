@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -152,6 +153,18 @@ public final class NamespacesDriver implements SandboxDriver {
     @Override
     public void cleanUp(SandboxSpec spec) {
         cgroups.ifPresent(cg -> SandboxRemains.clear(spec, cg));
+    }
+
+    @Override
+    public Set<String> sandboxIds() {
+        if (cgroups.isEmpty()) {
+            return Set.of();
+        }
+        try {
+            return cgroups.get().names(); // every sandbox has its groups from before its shim starts
+        } catch (IOException e) {
+            throw new SandboxException(SandboxException.Kind.FAILED, "cannot list sandbox cgroups: " + e.getMessage(), e);
+        }
     }
 
     private void requireAvailable() {

@@ -1,6 +1,7 @@
 package dev.berth.sandbox.spi;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Makes isolated sandboxes. One contract, many drivers: every implementation passes the contract
@@ -33,4 +34,10 @@ public interface SandboxDriver {
 
     /** Removes whatever {@link #start} left on the host for a sandbox that is no longer running. */
     void cleanUp(SandboxSpec spec);
+
+    /**
+     * Ids of every sandbox of this server that leaves a trace on the host (running, or remains of a
+     * dead one), so that start-up can remove those no session owns.
+     */
+    Set<String> sandboxIds();
 }
