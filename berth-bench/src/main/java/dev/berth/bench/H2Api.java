@@ -40,7 +40,7 @@ public final class H2Api implements AutoCloseable {
     }
 
     public SessionInfo createSession(String id) throws Exception {
-        ContentResponse r = json(HttpMethod.POST, "/v1/sessions", new CreateSessionRequest(id, null, null));
+        ContentResponse r = json(HttpMethod.POST, "/v1/sessions", CreateSessionRequest.of(id, null, null));
         expect(r, 201);
         return Json.mapper().readValue(r.getContent(), SessionInfo.class);
     }

@@ -10,6 +10,7 @@ import dev.berth.server.http.CommandRoutes;
 import dev.berth.server.http.JsonErrorHandler;
 import dev.berth.server.http.Route;
 import dev.berth.server.http.SessionRoutes;
+import dev.berth.server.sessions.CommandService;
 import dev.berth.server.sessions.SessionService;
 import dev.berth.server.store.SqliteStore;
 import dev.berth.server.store.Store;
@@ -68,6 +69,7 @@ public final class BerthServer implements AutoCloseable {
         NamespacesDriver driver = new NamespacesDriver(NamespacesConfig.defaults(
                 config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString())));
         SessionService sessions = new SessionService(config, store, driver, Clock.systemUTC());
+        CommandService commands = new CommandService(config, store, driver, sessions, Clock.systemUTC());
         sessions.reconcile();
 
         Map<String, Object> health = new LinkedHashMap<>();
@@ -77,9 +79,11 @@ public final class BerthServer implements AutoCloseable {
         health.put("driverAvailable", driver.unavailableReason().isEmpty());
         driver.unavailableReason().ifPresent(r -> health.put("driverProblem", r));
         health.put("cgroups", driver.cgroupVersion());
+        health.put("diskQuotas", sessions.diskQuotaUnavailable().isEmpty());
+        sessions.diskQuotaUnavailable().ifPresent(r -> health.put("diskQuotaProblem", r));
 
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
-        routes.addAll(new CommandRoutes(sessions).routes());
+        routes.addAll(new CommandRoutes(commands).routes());
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-http");
@@ -99,6 +103,7 @@ public final class BerthServer implements AutoCloseable {
         try {
             jetty.start();
         } catch (IOException e) {
+            sessions.close();
             store.close();
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
@@ -135,13 +140,20 @@ public final class BerthServer implements AutoCloseable {
         jetty.join();
     }
 
-    /** Stops serving (in-flight responses get a grace period); sessions and their processes run on. */
+    /**
+     * Stops accepting and serving, saves what is only in memory (sessions' activity) and closes the
+     * store; sessions and their processes run on. A client cut off mid-stream re-attaches by offset.
+     */
     @Override
     public void close() throws Exception {
         try {
             jetty.stop();
         } finally {
-            store.close();
+            try {
+                sessions.close();
+            } finally {
+                store.close();
+            }
         }
     }
 }

@@ -2,5 +2,26 @@ package dev.berth.api.model;
 
 import java.util.Map;
 
-/** {@code POST /v1/sessions}. Every field is optional; a missing id is generated. */
-public record CreateSessionRequest(String id, Map<String, String> env, Limits limits) {}
+/**
+ * {@code POST /v1/sessions}. Every field is optional; a missing id is generated, a missing limit or
+ * time takes the server's default.
+ *
+ * @param idleTimeoutSeconds stop the session after this long without activity; 0 never
+ * @param retentionSeconds reclaim a stopped session's workspace after this long without activity
+ * @param maxLifetimeSeconds end the session (processes and workspace) this long after it was
+ *     created, whatever it is doing; 0 asks for no limit beyond the server's own
+ */
+public record CreateSessionRequest(
+        String id,
+        Map<String, String> env,
+        Limits limits,
+        Long idleTimeoutSeconds,
+        Long retentionSeconds,
+        Long maxLifetimeSeconds) {
+
+    public static final CreateSessionRequest DEFAULTS = new CreateSessionRequest(null, null, null, null, null, null);
+
+    public static CreateSessionRequest of(String id, Map<String, String> env, Limits limits) {
+        return new CreateSessionRequest(id, env, limits, null, null, null);
+    }
+}

@@ -11,6 +11,7 @@ public enum ErrorCode {
     SESSION_NOT_FOUND(404, "session_not_found"),
     COMMAND_NOT_FOUND(404, "command_not_found"),
     SESSION_EXISTS(409, "session_exists"),
+    SESSION_EXPIRED(410, "session_expired"),
     INVALID_SESSION_ID(400, "invalid_session_id"),
     MALFORMED_JSON(400, "malformed_json"),
     MISSING_FIELD(400, "missing_field"),
@@ -19,6 +20,7 @@ public enum ErrorCode {
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
     SANDBOX_UNAVAILABLE(503, "sandbox_unavailable"),
     SANDBOX_FAILED(500, "sandbox_failed"),
+    DISK_QUOTA_UNAVAILABLE(503, "disk_quota_unavailable"),
     INTERNAL(500, "internal_error");
 
     private final int httpStatus;

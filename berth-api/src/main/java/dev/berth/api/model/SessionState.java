@@ -2,9 +2,13 @@ package dev.berth.api.model;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** Lifecycle of a session: running (sandbox up), stopped (sandbox gone, workspace kept). */
+/**
+ * Lifecycle of a session: {@code creating} (its sandbox is being made), {@code running} (sandbox
+ * up), {@code stopped} (sandbox gone, workspace kept; any command resumes it) and {@code expired}
+ * (workspace reclaimed; the session only answers {@code session_expired}).
+ */
 public enum SessionState {
-    RUNNING, STOPPED;
+    CREATING, RUNNING, STOPPED, EXPIRED;
 
     @JsonValue
     public String wire() {

@@ -1,6 +1,7 @@
 package dev.berth.server.config;
 
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.server.lifecycle.LifecyclePolicy;
 import java.nio.file.Path;
 
 /**
@@ -8,6 +9,7 @@ import java.nio.file.Path;
  * directory, SQLite, the namespaces driver.
  *
  * @param defaultLimits limits of a session that asks for none
+ * @param lifecycle idle timeout, workspace retention, maximum lifetime and disk quota of sessions
  * @param outputRetainBytes output kept per command for re-reading
  * @param maxRequestBytes larger request bodies are refused with {@code payload_too_large}
  */
@@ -16,6 +18,7 @@ public record ServerConfig(
         int port,
         Path dataDir,
         ResourceLimits defaultLimits,
+        LifecyclePolicy lifecycle,
         long outputRetainBytes,
         int maxRequestBytes) {
 
@@ -26,12 +29,16 @@ public record ServerConfig(
     public static final int DEFAULT_MAX_REQUEST = 8 << 20;
 
     public static ServerConfig defaults(Path dataDir) {
-        return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, DEFAULT_OUTPUT_RETAIN,
-                DEFAULT_MAX_REQUEST);
+        return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
+                DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, outputRetainBytes, maxRequestBytes);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes);
+    }
+
+    public ServerConfig withLifecycle(LifecyclePolicy l) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */

@@ -5,7 +5,7 @@ import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.stream.FrameCodec;
 import dev.berth.sandbox.spi.RunningCommand;
-import dev.berth.server.sessions.SessionService;
+import dev.berth.server.sessions.CommandService;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -15,18 +15,18 @@ public final class CommandRoutes {
     private static final Map<String, Integer> SIGNALS = Map.of(
             "HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15, "CONT", 18, "STOP", 19);
 
-    private final SessionService sessions;
+    private final CommandService commands;
 
-    public CommandRoutes(SessionService sessions) {
-        this.sessions = sessions;
+    public CommandRoutes(CommandService commands) {
+        this.commands = commands;
     }
 
     public List<Route> routes() {
         return List.of(
                 Route.of("POST", "/v1/sessions/{id}/commands", this::run),
-                Route.of("GET", "/v1/sessions/{id}/commands", x -> x.json(200, sessions.commands(x.param("id")))),
+                Route.of("GET", "/v1/sessions/{id}/commands", x -> x.json(200, commands.list(x.param("id")))),
                 Route.of("GET", "/v1/sessions/{id}/commands/{cid}",
-                        x -> x.json(200, sessions.command(x.param("id"), x.param("cid")))),
+                        x -> x.json(200, commands.get(x.param("id"), x.param("cid")))),
                 Route.of("GET", "/v1/sessions/{id}/commands/{cid}/output", this::output),
                 Route.of("POST", "/v1/sessions/{id}/commands/{cid}/signal", this::signal));
     }
@@ -34,10 +34,10 @@ public final class CommandRoutes {
     private void run(Exchange x) throws Exception {
         CommandRequest request = x.body(CommandRequest.class, null);
         String sessionId = x.param("id");
-        SessionService.StartedCommand started = sessions.startCommand(sessionId, request);
+        CommandService.StartedCommand started = commands.start(sessionId, request);
         String cid = started.record().id();
         if (Boolean.TRUE.equals(request.detach())) {
-            x.json(201, sessions.command(sessionId, cid));
+            x.json(201, commands.get(sessionId, cid));
             return;
         }
         stream(x, sessionId, cid, started.command(), 0);
@@ -56,7 +56,7 @@ public final class CommandRoutes {
         if (offset < 0) {
             throw new ApiException(ErrorCode.INVALID_FIELD, "offset must not be negative");
         }
-        stream(x, sessionId, cid, sessions.runningCommand(sessionId, cid), offset);
+        stream(x, sessionId, cid, commands.output(sessionId, cid), offset);
     }
 
     private void stream(Exchange x, String sessionId, String cid, RunningCommand command, long offset) throws Exception {
@@ -64,7 +64,7 @@ public final class CommandRoutes {
         boolean binary = accept != null && accept.contains(FrameCodec.MEDIA_TYPE);
         x.response.getHeaders().put("X-Berth-Command-Id", cid);
         OutputStreamer streamer = binary ? new OutputStreamer.Binary(x.response) : new OutputStreamer.NdJson(x.response);
-        streamer.stream(cid, command, offset, exit -> sessions.recordExit(sessionId, cid, exit));
+        streamer.stream(cid, command, offset, exit -> commands.recordExit(sessionId, cid, exit));
     }
 
     private void signal(Exchange x) throws Exception {
@@ -84,7 +84,7 @@ public final class CommandRoutes {
         if (number < 1 || number > 64) {
             throw new ApiException(ErrorCode.INVALID_FIELD, "unknown signal " + r.signal());
         }
-        sessions.signal(x.param("id"), x.param("cid"), number);
+        commands.signal(x.param("id"), x.param("cid"), number);
         x.json(202, Map.of("signal", number));
     }
 

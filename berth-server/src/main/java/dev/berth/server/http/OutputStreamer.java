@@ -7,7 +7,7 @@ import dev.berth.sandbox.spi.CommandExit;
 import dev.berth.sandbox.spi.OutputChunk;
 import dev.berth.sandbox.spi.OutputCursor;
 import dev.berth.sandbox.spi.RunningCommand;
-import dev.berth.server.sessions.SessionService;
+import dev.berth.server.sessions.CommandService;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -45,7 +45,7 @@ abstract sealed class OutputStreamer {
                     case OutputChunk.Gap g -> write(new StreamFrame.Trimmed(g.from(), g.to()), false);
                     case OutputChunk.End e -> {
                         onExit.accept(e.exit());
-                        write(new StreamFrame.Exit(SessionService.toStatus(e.exit()), e.exit().endOffset()), true);
+                        write(new StreamFrame.Exit(CommandService.toStatus(e.exit()), e.exit().endOffset()), true);
                         return;
                     }
                 }

@@ -20,7 +20,7 @@ public final class SessionRoutes {
                 Route.of("GET", "/v1/health", x -> x.json(200, health)),
                 Route.of("GET", "/v1/sessions", x -> x.json(200, sessions.list())),
                 Route.of("POST", "/v1/sessions", x -> x.json(201, sessions.create(
-                        x.body(CreateSessionRequest.class, new CreateSessionRequest(null, null, null))))),
+                        x.body(CreateSessionRequest.class, CreateSessionRequest.DEFAULTS)))),
                 Route.of("GET", "/v1/sessions/{id}", x -> x.json(200, sessions.get(x.param("id")))),
                 Route.of("DELETE", "/v1/sessions/{id}", x -> {
                     sessions.delete(x.param("id"));

@@ -2,24 +2,40 @@ package dev.berth.server.store;
 
 import dev.berth.api.model.SessionState;
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.server.lifecycle.Lifetime;
 import java.time.Instant;
 import java.util.Map;
 
-/** A session as stored. */
+/**
+ * A session as stored.
+ *
+ * @param stateReason why it is in its state (null while running)
+ * @param lifetime the session's own lifetime settings; null fields take the server's
+ * @param diskQuotaBytes size of the workspace's own file system; 0 when it has none
+ */
 public record SessionRecord(
         String id,
         SessionState state,
+        String stateReason,
         String driver,
         Instant createdAt,
         Instant lastActivityAt,
         ResourceLimits limits,
-        Map<String, String> env) {
+        Map<String, String> env,
+        Lifetime lifetime,
+        long diskQuotaBytes) {
 
     public SessionRecord {
         env = Map.copyOf(env);
     }
 
-    public SessionRecord withState(SessionState s, Instant at) {
-        return new SessionRecord(id, s, driver, createdAt, at, limits, env);
+    public SessionRecord withState(SessionState s, String reason, Instant at) {
+        Instant last = at.isAfter(lastActivityAt) ? at : lastActivityAt;
+        return new SessionRecord(id, s, reason, driver, createdAt, last, limits, env, lifetime, diskQuotaBytes);
+    }
+
+    /** Same state, later activity (never earlier). */
+    public SessionRecord touched(Instant at) {
+        return withState(state, stateReason, at);
     }
 }

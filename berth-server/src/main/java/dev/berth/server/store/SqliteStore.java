@@ -6,6 +6,7 @@ import dev.berth.api.model.CommandState;
 import dev.berth.api.model.ExitStatus;
 import dev.berth.api.model.SessionState;
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.server.lifecycle.Lifetime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,8 +55,9 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized boolean insertSession(SessionRecord r) {
         try (PreparedStatement p = db.prepareStatement("""
-                INSERT INTO sessions (id, state, driver, created_at, last_activity_at, memory_bytes, cpu_millis, pids, env_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
+                INSERT INTO sessions (id, state, driver, created_at, last_activity_at, memory_bytes, cpu_millis, pids, env_json,
+                                      state_reason, idle_timeout_ms, retention_ms, max_lifetime_ms, disk_quota_bytes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
             p.setString(1, r.id());
             p.setString(2, r.state().wire());
             p.setString(3, r.driver());
@@ -64,6 +67,11 @@ public final class SqliteStore implements Store {
             p.setLong(7, r.limits().cpuMillis());
             p.setInt(8, r.limits().pids());
             p.setString(9, json(r.env()));
+            p.setString(10, r.stateReason());
+            setMillis(p, 11, r.lifetime().idleTimeout());
+            setMillis(p, 12, r.lifetime().retention());
+            setMillis(p, 13, r.lifetime().maxLifetime());
+            p.setLong(14, r.diskQuotaBytes());
             return p.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new StoreException("insert session " + r.id(), e);
@@ -73,13 +81,53 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void updateSession(SessionRecord r) {
         try (PreparedStatement p = db.prepareStatement(
-                "UPDATE sessions SET state = ?, last_activity_at = ? WHERE id = ?")) {
+                "UPDATE sessions SET state = ?, state_reason = ?, last_activity_at = ? WHERE id = ?")) {
             p.setString(1, r.state().wire());
-            p.setLong(2, r.lastActivityAt().toEpochMilli());
-            p.setString(3, r.id());
+            p.setString(2, r.stateReason());
+            p.setLong(3, r.lastActivityAt().toEpochMilli());
+            p.setString(4, r.id());
             p.executeUpdate();
         } catch (SQLException e) {
             throw new StoreException("update session " + r.id(), e);
+        }
+    }
+
+    @Override
+    public synchronized void touchSessions(Map<String, Instant> activity) {
+        if (activity.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement p = db.prepareStatement(
+                "UPDATE sessions SET last_activity_at = max(last_activity_at, ?) WHERE id = ?")) {
+            db.setAutoCommit(false);
+            for (Map.Entry<String, Instant> e : activity.entrySet()) {
+                p.setLong(1, e.getValue().toEpochMilli());
+                p.setString(2, e.getKey());
+                p.addBatch();
+            }
+            p.executeBatch();
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("record session activity", e);
+        } finally {
+            autoCommit();
+        }
+    }
+
+    private void rollback() {
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the original failure is the one reported
+        }
+    }
+
+    private void autoCommit() {
+        try {
+            db.setAutoCommit(true);
+        } catch (SQLException e) {
+            throw new StoreException("restore auto-commit", e);
         }
     }
 
@@ -105,11 +153,14 @@ public final class SqliteStore implements Store {
                     out.add(new SessionRecord(
                             rs.getString("id"),
                             SessionState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
+                            rs.getString("state_reason"),
                             rs.getString("driver"),
                             Instant.ofEpochMilli(rs.getLong("created_at")),
                             Instant.ofEpochMilli(rs.getLong("last_activity_at")),
                             new ResourceLimits(rs.getLong("memory_bytes"), rs.getLong("cpu_millis"), rs.getInt("pids")),
-                            parse(rs.getString("env_json"), ENV)));
+                            parse(rs.getString("env_json"), ENV),
+                            new Lifetime(millis(rs, "idle_timeout_ms"), millis(rs, "retention_ms"), millis(rs, "max_lifetime_ms")),
+                            rs.getLong("disk_quota_bytes")));
                 }
             }
             return out;
@@ -178,6 +229,12 @@ public final class SqliteStore implements Store {
         return queryCommands("SELECT * FROM commands WHERE session_id = ? ORDER BY started_at, id", sessionId);
     }
 
+    @Override
+    public synchronized List<CommandRecord> runningCommands(String sessionId) {
+        return queryCommands("SELECT * FROM commands WHERE session_id = ? AND state = 'running' ORDER BY started_at, id",
+                sessionId);
+    }
+
     private List<CommandRecord> queryCommands(String sql, String... args) {
         try (PreparedStatement p = db.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
@@ -198,6 +255,19 @@ public final class SqliteStore implements Store {
             return out;
         } catch (SQLException e) {
             throw new StoreException("query commands", e);
+        }
+    }
+
+    private static Duration millis(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Duration.ofMillis(v);
+    }
+
+    private static void setMillis(PreparedStatement p, int i, Duration d) throws SQLException {
+        if (d == null) {
+            p.setNull(i, Types.INTEGER);
+        } else {
+            p.setLong(i, d.toMillis());
         }
     }
 

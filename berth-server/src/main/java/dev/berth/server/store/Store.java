@@ -1,6 +1,8 @@
 package dev.berth.server.store;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -12,7 +14,11 @@ public interface Store extends AutoCloseable {
     /** Inserts a session; false if the id is taken. */
     boolean insertSession(SessionRecord session);
 
+    /** Writes a session's state, reason and last activity. */
     void updateSession(SessionRecord session);
+
+    /** Moves sessions' last activity forward (never back) to the given instants. */
+    void touchSessions(Map<String, Instant> activity);
 
     Optional<SessionRecord> session(String id);
 
@@ -28,6 +34,9 @@ public interface Store extends AutoCloseable {
     Optional<CommandRecord> command(String sessionId, String commandId);
 
     List<CommandRecord> commands(String sessionId);
+
+    /** The commands of a session still recorded as running. */
+    List<CommandRecord> runningCommands(String sessionId);
 
     @Override
     void close();

@@ -1,0 +1,145 @@
+package dev.berth.server.sessions;
+
+import dev.berth.api.model.ApiException;
+import dev.berth.api.model.CommandInfo;
+import dev.berth.api.model.CommandRequest;
+import dev.berth.api.model.CommandState;
+import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.ExitStatus;
+import dev.berth.api.model.SessionState;
+import dev.berth.sandbox.spi.CommandExit;
+import dev.berth.sandbox.spi.CommandSpec;
+import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.sandbox.spi.Sandbox;
+import dev.berth.sandbox.spi.SandboxDriver;
+import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.SandboxSpec;
+import dev.berth.server.config.ServerConfig;
+import dev.berth.server.store.CommandRecord;
+import dev.berth.server.store.SessionRecord;
+import dev.berth.server.store.Store;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The commands run in sessions: start (resuming a stopped session), inspect, read output, signal. */
+public final class CommandService {
+    private final ServerConfig config;
+    private final Store store;
+    private final SandboxDriver driver;
+    private final SessionService sessions;
+    private final Clock clock;
+
+    public CommandService(ServerConfig config, Store store, SandboxDriver driver, SessionService sessions, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.driver = driver;
+        this.sessions = sessions;
+        this.clock = clock;
+    }
+
+    /** Starts a command, resuming the session first if it is stopped. */
+    public StartedCommand start(String sessionId, CommandRequest request) {
+        List<String> argv = CommandCheck.argv(request);
+        String cwd = request.cwd() == null ? SandboxSpec.WORKSPACE_MOUNT : request.cwd();
+        if (!cwd.startsWith("/")) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "cwd must be an absolute path inside the sandbox: " + cwd);
+        }
+        byte[] stdin = CommandCheck.stdin(request);
+        Duration timeout = CommandCheck.timeout(request);
+        Map<String, String> extraEnv = request.env() == null ? Map.of() : request.env();
+        EnvCheck.validate(extraEnv);
+        return sessions.lifecycle().withLock(sessionId, () -> {
+            SessionRecord s = sessions.live(sessionId);
+            Sandbox sandbox = sessions.resumed(s);
+            String cid = SessionIds.newCommandId();
+            Instant now = clock.instant();
+            CommandRecord record = new CommandRecord(cid, sessionId, argv, cwd, CommandState.RUNNING, now, null, 0);
+            store.insertCommand(record);
+            sessions.touch(sessionId);
+            try {
+                RunningCommand rc = sandbox.spawn(new CommandSpec(cid, argv, EnvCheck.commandEnv(s, extraEnv), cwd, stdin,
+                        timeout, config.outputRetainBytes()));
+                return new StartedCommand(record, rc);
+            } catch (SandboxException e) {
+                store.updateCommand(record.finished(CommandState.LOST, null, 0));
+                throw e;
+            }
+        });
+    }
+
+    /** A command record, refreshed from the sandbox if it was still running. */
+    public CommandInfo get(String sessionId, String commandId) {
+        SessionRecord s = sessions.record(sessionId);
+        CommandRecord c = store.command(sessionId, commandId).orElseThrow(() -> notFound(sessionId, commandId));
+        return info(s, refresh(s, c));
+    }
+
+    public List<CommandInfo> list(String sessionId) {
+        SessionRecord s = sessions.record(sessionId);
+        return store.commands(sessionId).stream().map(c -> info(s, refresh(s, c))).toList();
+    }
+
+    /** The live or finished command, for reading its output; reading is activity in the session. */
+    public RunningCommand output(String sessionId, String commandId) {
+        SessionRecord s = sessions.live(sessionId);
+        store.command(sessionId, commandId).orElseThrow(() -> notFound(sessionId, commandId));
+        sessions.touch(sessionId);
+        try {
+            return driver.command(sessions.spec(s), commandId);
+        } catch (SandboxException e) {
+            throw new ApiException(ErrorCode.COMMAND_NOT_FOUND, "the output of command " + commandId + " is gone");
+        }
+    }
+
+    /** Records how a streamed command ended (the streaming handler saw it first). */
+    public void recordExit(String sessionId, String commandId, CommandExit exit) {
+        store.command(sessionId, commandId).ifPresent(c -> {
+            if (c.state() == CommandState.RUNNING) {
+                store.updateCommand(c.finished(CommandState.EXITED, toStatus(exit), exit.endOffset()));
+            }
+        });
+        sessions.touch(sessionId);
+        sessions.deadlinesChanged(); // the idle countdown starts now
+    }
+
+    public void signal(String sessionId, String commandId, int signal) {
+        output(sessionId, commandId).signal(signal);
+    }
+
+    public static ExitStatus toStatus(CommandExit e) {
+        return CommandStates.toStatus(e);
+    }
+
+    private CommandRecord refresh(SessionRecord s, CommandRecord c) {
+        boolean up = s.state() == SessionState.RUNNING && sessions.lifecycle().isUp(s.id());
+        return sessions.commandStates().refresh(s, c, up);
+    }
+
+    private CommandInfo info(SessionRecord s, CommandRecord c) {
+        long first = 0;
+        long end = c.endOffset();
+        if (s.state() == SessionState.EXPIRED) {
+            first = end; // reclaimed with the workspace
+        } else {
+            try {
+                RunningCommand rc = driver.command(sessions.spec(s), c.id());
+                end = rc.endOffset();
+                first = rc.firstRetainedOffset();
+            } catch (SandboxException | UncheckedIOException e) {
+                first = end; // output gone
+            }
+        }
+        return new CommandInfo(c.id(), c.sessionId(), c.argv(), c.cwd(), c.state(), c.startedAt(), c.exit(), first, end);
+    }
+
+    private static ApiException notFound(String sessionId, String commandId) {
+        return new ApiException(ErrorCode.COMMAND_NOT_FOUND, "no command " + commandId + " in session " + sessionId);
+    }
+
+    /** A command that was just started, with its live handle. */
+    public record StartedCommand(CommandRecord record, RunningCommand command) {}
+}
