@@ -30,7 +30,7 @@ public final class AotTrainCommand implements Callable<Integer> {
                 new String[] {"command", "ls", "demo"})) {
             new CommandLine(new Main()).parseArgs(args);
         }
-        byte[] json = Json.mapper().writeValueAsBytes(new CreateSessionRequest("demo", java.util.Map.of(), null));
+        byte[] json = Json.mapper().writeValueAsBytes(CreateSessionRequest.of("demo", java.util.Map.of(), null));
         Json.mapper().readValue(json, CreateSessionRequest.class);
         Json.mapper().writeValueAsBytes(CommandRequest.argv(List.of("true")));
         Json.mapper().readValue("{\"id\":\"x\",\"state\":\"running\",\"createdAt\":\"2026-01-01T00:00:00Z\"}", SessionInfo.class);

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -18,16 +19,21 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:7760; port 0 picks a free one).")
-    String listen;
+    @Mixin
+    ServerOptions options;
 
     @Override
     public Integer call() throws Exception {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            // one line per event, with the logger's name instead of a synthetic lambda's
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        }
         Path data = Connected.of(spec).dataDir();
-        ServerConfig config = ServerConfig.defaults(data);
-        if (listen != null) {
-            Listen l = Listen.parse(listen);
-            config = config.withListen(l.host(), l.port());
+        ServerConfig config;
+        try {
+            config = options.apply(ServerConfig.defaults(data));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         BerthServer server = BerthServer.start(config);
         long pid = ProcessHandle.current().pid();
@@ -45,7 +51,9 @@ public final class ServeCommand implements Callable<Integer> {
         }, "berth-shutdown"));
         System.out.println("Berth " + BerthServer.VERSION + " listening on " + server.uri()
                 + " (HTTP/1.1 and h2c); admin token in " + config.tokenFile());
+        System.out.println("Sessions: " + ServerOptions.describe(config));
         server.driver().unavailableReason().ifPresent(r -> System.out.println("warning: sandboxes unavailable: " + r));
+        server.sessions().diskQuotaUnavailable().ifPresent(r -> System.out.println("warning: no disk quotas: " + r));
         System.out.flush();
         server.join();
         stopped.await();

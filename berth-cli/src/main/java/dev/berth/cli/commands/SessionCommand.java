@@ -3,7 +3,10 @@ package dev.berth.cli.commands;
 import dev.berth.api.model.CreateSessionRequest;
 import dev.berth.api.model.Limits;
 import dev.berth.api.model.SessionInfo;
+import dev.berth.api.model.SessionState;
 import dev.berth.cli.connect.Connected;
+import dev.berth.cli.input.DurationConverter;
+import dev.berth.cli.input.SizeConverter;
 import dev.berth.cli.output.JsonOut;
 import dev.berth.cli.output.Sizes;
 import dev.berth.cli.output.Table;
@@ -32,14 +35,30 @@ public final class SessionCommand {
         @Parameters(arity = "0..1", paramLabel = "ID", description = "Session id ([a-z0-9][a-z0-9-]{0,62}); generated if omitted.")
         String id;
 
-        @Option(names = "--memory", paramLabel = "SIZE", description = "Memory limit, e.g. 512m or 2g.")
-        String memory;
+        @Option(names = "--memory", paramLabel = "SIZE", converter = SizeConverter.class, description = "Memory limit, e.g. 512m or 2g.")
+        Long memory;
 
         @Option(names = "--cpus", paramLabel = "N", description = "CPU limit in cores, e.g. 0.5.")
         Double cpus;
 
         @Option(names = "--pids", paramLabel = "N", description = "Maximum number of processes.")
         Integer pids;
+
+        @Option(names = "--disk", paramLabel = "SIZE", converter = SizeConverter.class,
+                description = "Size of the workspace's own file system, e.g. 5g; writing past it fails with ENOSPC in this session only. 0: no quota. Default: the server's (10g).")
+        Long disk;
+
+        @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "Stop the session after this long without activity or running command, e.g. 30m; 0: never. Default: the server's (15m).")
+        Duration idleTimeout;
+
+        @Option(names = "--retention", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "Reclaim the workspace after this long without activity, e.g. 3d; at most the server's (14d).")
+        Duration retention;
+
+        @Option(names = "--max-lifetime", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "End the session (processes and workspace) this long after creation, e.g. 8h; at most the server's (90d).")
+        Duration maxLifetime;
 
         @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment variable for every command (repeatable).")
         Map<String, String> env;
@@ -49,8 +68,9 @@ public final class SessionCommand {
 
         @Override
         public Integer call() {
-            Limits limits = new Limits(memory == null ? null : Sizes.parse(memory), cpus, pids);
-            SessionInfo s = Connected.of(spec).client().createSession(new CreateSessionRequest(id, env, limits));
+            Limits limits = new Limits(memory, cpus, pids, disk);
+            SessionInfo s = Connected.of(spec).client().createSession(new CreateSessionRequest(id, env, limits,
+                    seconds(idleTimeout), seconds(retention), seconds(maxLifetime)));
             if (json) {
                 JsonOut.print(System.out, s);
             } else {
@@ -75,12 +95,14 @@ public final class SessionCommand {
                 JsonOut.print(System.out, sessions);
                 return 0;
             }
-            Table t = new Table("ID", "STATE", "CREATED", "LAST ACTIVITY", "MEMORY", "CPUS", "PIDS");
+            Table t = new Table("ID", "STATE", "LAST ACTIVITY", "IDLE STOP", "WORKSPACE RECLAIMED", "DISK", "MEMORY", "CPUS",
+                    "WHY");
             Instant now = Instant.now();
             for (SessionInfo s : sessions) {
-                t.row(s.id(), s.state().wire(), ago(now, s.createdAt()), ago(now, s.lastActivityAt()),
+                t.row(s.id(), s.state().wire(), ago(now, s.lastActivityAt()), in(now, s.idleStopAt()),
+                        s.state() == SessionState.EXPIRED ? "reclaimed" : in(now, s.reclaimAt()), disk(s),
                         s.limits().memoryBytes() == null ? null : Sizes.format(s.limits().memoryBytes()),
-                        s.limits().cpus() == null ? "max" : s.limits().cpus(), s.limits().pids());
+                        s.limits().cpus() == null ? "max" : s.limits().cpus(), s.stateReason());
             }
             t.print(System.out);
             return 0;
@@ -135,19 +157,38 @@ public final class SessionCommand {
     }
 
     static String ago(Instant now, Instant then) {
-        if (then == null) {
-            return null;
+        return then == null ? null : rough(Duration.between(then, now)) + " ago";
+    }
+
+    static String in(Instant now, Instant then) {
+        return then == null ? null : "in " + rough(Duration.between(now, then));
+    }
+
+    private static String rough(Duration d) {
+        if (d.isNegative()) {
+            d = Duration.ZERO; // due now: the reaper is on it
         }
-        Duration d = Duration.between(then, now);
         if (d.toSeconds() < 60) {
-            return d.toSeconds() + "s ago";
+            return d.toSeconds() + "s";
         }
         if (d.toMinutes() < 60) {
-            return d.toMinutes() + "m ago";
+            return d.toMinutes() + "m";
         }
         if (d.toHours() < 48) {
-            return d.toHours() + "h ago";
+            return d.toHours() + "h";
         }
-        return d.toDays() + "d ago";
+        return d.toDays() + "d";
+    }
+
+    private static String disk(SessionInfo s) {
+        Long quota = s.limits().diskBytes();
+        if (quota == null || quota == 0) {
+            return "no quota";
+        }
+        return (s.diskUsedBytes() == null ? "-" : Sizes.format(s.diskUsedBytes())) + "/" + Sizes.format(quota);
+    }
+
+    private static Long seconds(Duration d) {
+        return d == null ? null : d.toSeconds();
     }
 }

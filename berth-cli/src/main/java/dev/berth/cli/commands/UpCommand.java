@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -23,8 +24,8 @@ public final class UpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:7760).")
-    String listen;
+    @Mixin
+    ServerOptions options;
 
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60", description = "How long to wait for readiness (default ${DEFAULT-VALUE}).")
     int waitSeconds;
@@ -58,10 +59,7 @@ public final class UpCommand implements Callable<Integer> {
         cmd.add("--data");
         cmd.add(data.toString());
         cmd.add("serve");
-        if (listen != null) {
-            cmd.add("--listen");
-            cmd.add(listen);
-        }
+        cmd.addAll(options.asArguments());
         Process p = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
