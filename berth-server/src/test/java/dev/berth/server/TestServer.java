@@ -1,6 +1,8 @@
 package dev.berth.server;
 
 import dev.berth.server.config.ServerConfig;
+import dev.berth.server.lifecycle.LifecyclePolicy;
+import dev.berth.server.lifecycle.Lifetime;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** A real server on a free loopback port with its own data directory, plus a raw HTTP/1.1 client. */
 final class TestServer implements AutoCloseable {
@@ -23,8 +26,18 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(Path data) throws Exception {
-        ServerConfig config = ServerConfig.defaults(data).withListen("127.0.0.1", 0);
+        return start(data, LifecyclePolicy.DEFAULTS);
+    }
+
+    static TestServer start(Path data, LifecyclePolicy lifecycle) throws Exception {
+        ServerConfig config = ServerConfig.defaults(data).withListen("127.0.0.1", 0).withLifecycle(lifecycle);
         return new TestServer(data, BerthServer.start(config));
+    }
+
+    /** Lifetime settings in seconds (0: never / none), with the given default disk quota. */
+    static LifecyclePolicy lifecycle(long idleSeconds, long retentionSeconds, long maxLifetimeSeconds, long diskBytes) {
+        return new LifecyclePolicy(new Lifetime(Duration.ofSeconds(idleSeconds), Duration.ofSeconds(retentionSeconds),
+                Duration.ofSeconds(maxLifetimeSeconds)), diskBytes);
     }
 
     URI uri(String path) {
