@@ -68,8 +68,10 @@ public final class BerthServer implements AutoCloseable {
         Store store = new SqliteStore(config.dataDir().resolve("berth.db"));
         NamespacesDriver driver = new NamespacesDriver(NamespacesConfig.defaults(
                 config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString())));
-        SessionService sessions = new SessionService(config, store, driver, Clock.systemUTC());
-        CommandService commands = new CommandService(config, store, driver, sessions, Clock.systemUTC());
+        // milliseconds: what the store keeps, so a time reads the same before and after a restart
+        Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
+        SessionService sessions = new SessionService(config, store, driver, clock);
+        CommandService commands = new CommandService(config, store, driver, sessions, clock);
         sessions.reconcile();
 
         Map<String, Object> health = new LinkedHashMap<>();

@@ -103,7 +103,7 @@ public final class CommandService {
             }
         });
         sessions.touch(sessionId);
-        sessions.deadlinesChanged(); // the idle countdown starts now
+        sessions.deadlinesChanged(sessionId); // the idle countdown starts now
     }
 
     public void signal(String sessionId, String commandId, int signal) {

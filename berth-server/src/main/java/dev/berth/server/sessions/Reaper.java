@@ -35,6 +35,8 @@ final class Reaper implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private boolean woken;
+    /** When the thread will look next on its own; a deadline before it needs a wake-up. */
+    private volatile Instant plannedWake = Instant.MAX;
     private volatile boolean closed;
     private Thread thread;
 
@@ -52,8 +54,19 @@ final class Reaper implements AutoCloseable {
         thread = Thread.ofPlatform().daemon().name("berth-reaper").start(this::run);
     }
 
-    /** Something may have moved a deadline closer (a new session, a command that ended): look again. */
-    void wake() {
+    /**
+     * A session's deadline may have moved closer (it was created, stopped, or its last command
+     * ended): wakes the thread if the new deadline comes before it would look anyway. Most calls
+     * wake nothing, so a stream of short commands costs no sweeps.
+     */
+    void reconsider(SessionRecord s) {
+        Optional<Instant> due = deadline(s);
+        if (due.isPresent() && due.get().isBefore(plannedWake)) {
+            wake();
+        }
+    }
+
+    private void wake() {
         lock.lock();
         try {
             woken = true;
@@ -156,6 +169,7 @@ final class Reaper implements AutoCloseable {
     }
 
     private void sleepUntil(Instant next) {
+        plannedWake = next;
         lock.lock();
         try {
             long nanos = Duration.between(clock.instant(), next).toNanos();
@@ -163,6 +177,7 @@ final class Reaper implements AutoCloseable {
                 nanos = changed.awaitNanos(Math.min(nanos, TimeUnit.SECONDS.toNanos(FLUSH_EVERY.toSeconds())));
             }
             woken = false;
+            plannedWake = Instant.MAX; // sweeping: a change now may be missed by this sweep, so it wakes the next
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closed = true;

@@ -39,12 +39,14 @@ final class Reconciler {
     }
 
     /** What a start-up reconciliation did. */
-    record Report(int adopted, int markedStopped, int halfCreatedRemoved, int reclaimsFinished, int orphansRemoved) {
+    record Report(int adopted, int markedStopped, int halfCreatedRemoved, int reclaimsFinished, int orphansRemoved,
+            int failed) {
         @Override
         public String toString() {
             return adopted + " running sessions re-adopted, " + markedStopped + " found gone and marked stopped, "
                     + halfCreatedRemoved + " half-created removed, " + reclaimsFinished + " interrupted reclaims finished, "
-                    + orphansRemoved + " orphaned sandboxes or directories removed";
+                    + orphansRemoved + " orphaned sandboxes or directories removed"
+                    + (failed > 0 ? ", " + failed + " FAILED (see the warnings above; the next start tries again)" : "");
         }
     }
 
@@ -53,46 +55,54 @@ final class Reconciler {
         int stopped = 0;
         int halfCreated = 0;
         int reclaims = 0;
+        int failed = 0;
         List<SessionRecord> sessions = store.sessions();
         for (SessionRecord s : sessions) {
-            switch (s.state()) {
-                case CREATING -> {
-                    // the create never answered: its client saw an error, so the session must not exist
-                    lifecycle.discard(s);
-                    halfCreated++;
-                    LOG.log(System.Logger.Level.INFO, "removed half-created session {0}", s.id());
-                }
-                case RUNNING -> {
-                    Optional<Sandbox> sandbox = driver.adopt(dirs.spec(s));
-                    if (sandbox.isPresent()) {
-                        lifecycle.adopted(s.id(), sandbox.get());
-                        adopted++;
-                    } else {
-                        lifecycle.stop(s, "its sandbox was gone when the server started");
-                        stopped++;
-                        LOG.log(System.Logger.Level.INFO, "session {0} was no longer running: marked stopped", s.id());
+            try {
+                switch (s.state()) {
+                    case CREATING -> {
+                        // the create never answered: its client saw an error, so the session must not exist
+                        lifecycle.discard(s);
+                        halfCreated++;
+                        LOG.log(System.Logger.Level.INFO, "removed half-created session {0}", s.id());
+                    }
+                    case RUNNING -> {
+                        Optional<Sandbox> sandbox = driver.adopt(dirs.spec(s));
+                        if (sandbox.isPresent()) {
+                            lifecycle.adopted(s.id(), sandbox.get());
+                            adopted++;
+                        } else {
+                            lifecycle.stop(s, "its sandbox was gone when the server started");
+                            stopped++;
+                            LOG.log(System.Logger.Level.INFO, "session {0} was no longer running: marked stopped", s.id());
+                        }
+                    }
+                    case STOPPED -> {
+                        // a resume cut short before its store write left the workspace mounted (and maybe
+                        // a sandbox: the cgroup scan below finds one without a workspace file system too)
+                        if (dirs.image(s.id()).mounted()) {
+                            lifecycle.takeDown(s);
+                        }
+                    }
+                    case EXPIRED -> {
+                        if (Files.exists(dirs.session(s.id()))) {
+                            lifecycle.takeDown(s);
+                            dirs.delete(s.id());
+                            reclaims++;
+                            LOG.log(System.Logger.Level.INFO, "finished reclaiming the workspace of expired session {0}", s.id());
+                        }
                     }
                 }
-                case STOPPED -> {
-                    // a stop interrupted after the store was written may have left an unmounted-yet workspace
-                    if (dirs.image(s.id()).mounted()) {
-                        lifecycle.takeDown(s);
-                    }
-                }
-                case EXPIRED -> {
-                    if (Files.exists(dirs.session(s.id()))) {
-                        lifecycle.takeDown(s);
-                        dirs.delete(s.id());
-                        reclaims++;
-                        LOG.log(System.Logger.Level.INFO, "finished reclaiming the workspace of expired session {0}", s.id());
-                    }
-                }
+            } catch (RuntimeException e) {
+                // one session the host will not let go of must not keep the server (and every other session) down
+                failed++;
+                LOG.log(System.Logger.Level.WARNING, "cannot reconcile session " + s.id() + ": " + e.getMessage(), e);
             }
         }
         int orphans = removeOrphans(sessions.stream()
                 .filter(s -> s.state() != SessionState.CREATING)
                 .collect(Collectors.toMap(SessionRecord::id, Function.identity())));
-        Report report = new Report(adopted, stopped, halfCreated, reclaims, orphans);
+        Report report = new Report(adopted, stopped, halfCreated, reclaims, orphans, failed);
         LOG.log(System.Logger.Level.INFO, "reconciled: {0}", report);
         return report;
     }
@@ -105,7 +115,14 @@ final class Reconciler {
                 orphans.add(id);
             }
         }
-        for (String id : driver.sandboxIds()) {
+        Set<String> onHost;
+        try {
+            onHost = driver.sandboxIds();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot list the sandboxes on this host: " + e.getMessage());
+            onHost = Set.of();
+        }
+        for (String id : onHost) {
             SessionRecord s = known.get(id);
             if (s == null || (s.state() != SessionState.RUNNING && !lifecycle.isUp(id))) {
                 orphans.add(id);

@@ -85,14 +85,16 @@ public final class SessionService implements AutoCloseable {
                 lifetime, disk);
         return lifecycle.withLock(id, () -> {
             if (!store.insertSession(record)) {
-                throw new ApiException(ErrorCode.SESSION_EXISTS, "session " + id + " already exists");
+                boolean expired = store.session(id).map(s -> s.state() == SessionState.EXPIRED).orElse(false);
+                throw new ApiException(ErrorCode.SESSION_EXISTS, "session " + id + " already exists"
+                        + (expired ? " (expired: delete it to reuse the id)" : ""));
             }
             try {
                 if (disk > 0) {
                     dirs.image(id).create(disk);
                 }
                 SessionRecord started = lifecycle.start(record);
-                reaper.wake();
+                reaper.reconsider(started);
                 return info(started);
             } catch (IOException e) {
                 lifecycle.discard(record);
@@ -159,7 +161,7 @@ public final class SessionService implements AutoCloseable {
             SessionRecord s = live(id);
             activity.touch(id, clock.instant());
             SessionRecord stopped = lifecycle.stop(s, "stopped on request");
-            reaper.wake();
+            reaper.reconsider(stopped);
             return info(stopped);
         });
     }
@@ -217,9 +219,9 @@ public final class SessionService implements AutoCloseable {
         activity.touch(id, clock.instant());
     }
 
-    /** A deadline may have come closer (a command ended): the reaper looks again. */
-    void deadlinesChanged() {
-        reaper.wake();
+    /** The session's idle countdown may have started (a command ended): the reaper may need to look sooner. */
+    void deadlinesChanged(String id) {
+        store.session(id).ifPresent(reaper::reconsider);
     }
 
     private SessionInfo info(SessionRecord s) {
