@@ -49,6 +49,9 @@ public final class UpCommand implements Callable<Integer> {
         }
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        serverAotCache().ifPresent(cache -> {
+            cmd.addAll(List.of("-Xlog:aot=off", "-Xlog:cds=off", "-XX:AOTCache=" + cache));
+        });
         String extra = System.getenv("BERTH_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.strip().split("\\s+")));
@@ -81,6 +84,17 @@ public final class UpCommand implements Callable<Integer> {
         }
         System.err.println("berth: the server did not become ready within " + waitSeconds + " s; see " + log);
         return 1;
+    }
+
+    /** The launcher's class cache for servers (next to lib/ in the distribution), when it recorded one. */
+    private static Optional<Path> serverAotCache() {
+        try {
+            Path jar = Path.of(UpCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path cache = jar.getParent().resolveSibling("berth-server.aot");
+            return Files.isRegularFile(cache) ? Optional.of(cache) : Optional.empty();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     private static boolean ready(String url, ConnectionOptions conn) {
