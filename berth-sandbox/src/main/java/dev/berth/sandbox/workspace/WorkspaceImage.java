@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * ENOSPC, and no other session or the host notices. The same image can later be handed to a microVM
  * as its block device.
  *
- * <p>Mounting and making file systems is done by {@code mount(8)}, {@code umount(8)} and
- * {@code mkfs.ext4(8)}: a few milliseconds each, on paths (create, resume, stop) that are not per
- * command.
+ * <p>Mounting is done with the system calls directly ({@link LoopMount}, on the create and resume
+ * paths), else by {@code mount(8)}; unmounting by {@code umount(8)} and making file systems by
+ * {@code mkfs.ext4(8)}, off the latency-critical paths (see {@link SpareImages}).
  *
  * @param image the image file
  * @param mountPoint the directory it is mounted on (the workspace directory)
@@ -66,8 +66,13 @@ public record WorkspaceImage(Path image, Path mountPoint) {
             throw new IOException("workspace image " + image + " is missing");
         }
         Files.createDirectories(mountPoint);
-        run(List.of(tool("mount"), "-t", "ext4", "-o", "loop,noatime,nosuid,nodev,noinit_itable",
-                image.toString(), mountPoint.toString()));
+        try {
+            LoopMount.mount(image, mountPoint, "noinit_itable");
+        } catch (IOException | LinkageError e) {
+            // an older kernel (no LOOP_CONFIGURE) or no device node: mount(8) knows more ways
+            run(List.of(tool("mount"), "-t", "ext4", "-o", "loop,noatime,nosuid,nodev,noinit_itable",
+                    image.toString(), mountPoint.toString()));
+        }
         // mkfs leaves lost+found, unreadable to the sandbox: it would only trip up tools like git
         Path lostFound = mountPoint.resolve("lost+found");
         try {

@@ -10,6 +10,7 @@ import dev.berth.sandbox.spi.ResourceLimits;
 import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.sandbox.spi.SandboxSpec;
+import dev.berth.sandbox.workspace.SpareImages;
 import dev.berth.sandbox.workspace.WorkspaceImage;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.lifecycle.Lifetime;
@@ -42,6 +43,7 @@ public final class SessionService implements AutoCloseable {
     private final SessionLifecycle lifecycle;
     private final Reaper reaper;
     private final Optional<String> quotaUnavailable;
+    private final SpareImages spares;
 
     public SessionService(ServerConfig config, Store store, SandboxDriver driver, Clock clock) {
         this.config = config;
@@ -53,12 +55,15 @@ public final class SessionService implements AutoCloseable {
         this.lifecycle = new SessionLifecycle(store, driver, dirs, commandStates, activity, clock);
         this.reaper = new Reaper(store, lifecycle, commandStates, activity, config.lifecycle(), clock);
         this.quotaUnavailable = WorkspaceImage.unavailableReason();
+        this.spares = new SpareImages(config.dataDir().resolve("images"), config.lifecycle().diskQuotaBytes(),
+                quotaUnavailable.isEmpty() && config.lifecycle().diskQuotaBytes() > 0 ? 2 : 0);
     }
 
     /** On start: makes the store and the host agree (see {@link Reconciler}), then starts the reaper. */
     public String reconcile() {
         String report = new Reconciler(store, driver, dirs, lifecycle).reconcile().toString();
         reaper.start();
+        spares.refill();
         return report;
     }
 
@@ -91,7 +96,7 @@ public final class SessionService implements AutoCloseable {
             }
             try {
                 if (disk > 0) {
-                    dirs.image(id).create(disk);
+                    spares.take(dirs.image(id), disk);
                 }
                 SessionRecord started = lifecycle.start(record);
                 reaper.reconsider(started);
@@ -247,9 +252,10 @@ public final class SessionService implements AutoCloseable {
         return v.isPresent() ? v.getAsLong() : null;
     }
 
-    /** Stops the reaper (saving activity); sessions keep running. */
+    /** Stops the reaper (saving activity) and background work; sessions keep running. */
     @Override
     public void close() {
         reaper.close();
+        spares.close();
     }
 }
