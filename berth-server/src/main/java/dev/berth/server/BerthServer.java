@@ -81,6 +81,12 @@ public final class BerthServer implements AutoCloseable {
         health.put("driverAvailable", driver.unavailableReason().isEmpty());
         driver.unavailableReason().ifPresent(r -> health.put("driverProblem", r));
         health.put("cgroups", driver.cgroupVersion());
+        var life = config.lifecycle().defaults();
+        health.put("sessionDefaults", Map.of(
+                "idleTimeoutSeconds", life.idleTimeout().toSeconds(),
+                "retentionSeconds", life.retention().toSeconds(),
+                "maxLifetimeSeconds", life.maxLifetime().toSeconds(),
+                "diskQuotaBytes", config.lifecycle().diskQuotaBytes()));
         health.put("diskQuotas", sessions.diskQuotaUnavailable().isEmpty());
         sessions.diskQuotaUnavailable().ifPresent(r -> health.put("diskQuotaProblem", r));
 

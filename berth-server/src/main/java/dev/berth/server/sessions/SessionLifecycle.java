@@ -19,9 +19,11 @@ import java.util.function.Supplier;
 /**
  * The transitions of a session's state, each with its sandbox and workspace: start (or resume),
  * stop, expire and discard. Every transition runs under the session's lock, and each is ordered so
- * that a crash at any point leaves something {@link Reconciler} can finish: the store is written
- * after the host is changed when going up, and the host is cleaned after the store is written
- * when going away.
+ * that a crash at any point leaves something {@link Reconciler} can finish: going up, the store is
+ * written after the host changed (a crash leaves a mounted workspace or a sandbox of a session
+ * stored as creating or stopped, which start-up takes down); going away, the sandbox goes first,
+ * then the store is written, then files are deleted (a crash leaves a stored session to stop or
+ * delete again, or files no stored session owns, which start-up removes).
  */
 final class SessionLifecycle {
     private static final System.Logger LOG = System.getLogger(SessionLifecycle.class.getName());
@@ -104,7 +106,7 @@ final class SessionLifecycle {
         return expired;
     }
 
-    /** Removes the session and everything it has: the record first, then the host's remains. */
+    /** Removes the session and everything it has: sandbox, record, then files. */
     void discard(SessionRecord s) {
         takeDown(s);
         store.deleteSession(s.id());
