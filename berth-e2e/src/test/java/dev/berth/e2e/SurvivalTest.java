@@ -68,9 +68,9 @@ class SurvivalTest {
         long bytesAtKill = Host.outputLogBytes(data, "survivor", cid);
         long shim = Host.shimPid(data, "survivor");
         assertThat(Host.isShim(shim)).as("shim %d alive after the server's kill -9", shim).isTrue();
-        // the shim alone keeps the command running and its output logged: ten more lines with no server at all
+        // the shim alone keeps the command running and its output logged: twenty more lines with no server at all
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> Host.outputLogBytes(data, "survivor", cid) >= bytesAtKill + 10L * LINE_BYTES);
+                .until(() -> Host.outputLogBytes(data, "survivor", cid) >= bytesAtKill + 20L * LINE_BYTES);
         long restartedAt = System.currentTimeMillis();
 
         server = ServerProcess.start(cli, data);
@@ -85,8 +85,11 @@ class SurvivalTest {
         assertThat(out.exit()).as(out.stderr()).isZero();
         List<long[]> printed = parse(out.stdout());
         assertThat(printed).extracting(l -> (int) l[0]).containsExactlyElementsOf(IntStream.range(0, lines).boxed().toList());
-        assertThat(printed).as("lines written after the kill (%d) and before the restart (%d)", killedAt, restartedAt)
-                .anySatisfy(l -> assertThat(l[1]).isGreaterThan(killedAt).isLessThan(restartedAt));
+        long whileDown = printed.stream().filter(l -> l[1] > killedAt && l[1] < restartedAt).count();
+        System.out.printf("SurvivalTest: %d of %d lines were written while no server ran (%d ms)%n", whileDown, lines,
+                restartedAt - killedAt);
+        assertThat(whileDown).as("lines written after the kill (%d) and before the restart (%d)", killedAt, restartedAt)
+                .isPositive();
     }
 
     @Test
