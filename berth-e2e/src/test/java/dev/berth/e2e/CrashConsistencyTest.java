@@ -93,7 +93,7 @@ class CrashConsistencyTest {
             String prefix = "round " + round + " (killed during " + inFlight + "): ";
             problems.addAll(burst.problems.stream().map(p -> prefix + p).toList());
             problems.addAll(disagreements.stream().map(p -> prefix + p).toList());
-            System.out.printf("round %d: killed %d ms in, during %s, after %s%n    now %s%n    %s%n    %s%n", round, delay,
+            System.out.printf("round %d: killed %d ms in, during %s, having finished %s%n    now %s%n    %s%n    %s%n", round, delay,
                     inFlight, burst.done, states(sessions), lastReconcile(),
                     burst.problems.isEmpty() && disagreements.isEmpty() ? "agreement"
                             : "PROBLEMS: " + String.join("; ", burst.problems) + " " + String.join("; ", disagreements));
