@@ -145,11 +145,13 @@ class SessionLifecycleTest {
         assertThat(s.idleStopAt()).isNull();
         assertThat(s.retentionSeconds()).isEqualTo(3600); // the server's caps
         assertThat(s.maxLifetimeSeconds()).isEqualTo(7200);
-        assertThat(s.reclaimAt()).isEqualTo(s.lastActivityAt().plusSeconds(3600));
+        // never idle-stopped, so never reclaimed for inactivity while it runs: only at its end of life
+        assertThat(s.reclaimAt()).isEqualTo(s.createdAt().plusSeconds(7200));
 
         SessionInfo d = f.client.createSession(session("defaults"));
         assertThat(d.idleTimeoutSeconds()).isEqualTo(900);
         assertThat(d.idleStopAt()).isEqualTo(d.lastActivityAt().plusSeconds(900));
+        assertThat(d.reclaimAt()).isEqualTo(d.lastActivityAt().plusSeconds(3600));
     }
 
     @Test

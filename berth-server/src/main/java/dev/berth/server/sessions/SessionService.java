@@ -237,7 +237,10 @@ public final class SessionService implements AutoCloseable {
         Instant last = activity.last(s);
         boolean running = s.state() == SessionState.RUNNING;
         Instant idleStopAt = running ? life.idleStopAt(last).orElse(null) : null;
-        Instant reclaimAt = s.state() == SessionState.EXPIRED ? null : life.reclaimAt(s.createdAt(), last);
+        Instant reclaimAt = s.state() == SessionState.EXPIRED ? null
+                // a running session that is never idle-stopped is only reclaimed at its end of life
+                : running && life.idleTimeout().isZero() ? life.endsAt(s.createdAt()).orElse(null)
+                : life.reclaimAt(s.createdAt(), last);
         Long used = running && s.diskQuotaBytes() > 0 ? boxed(dirs.image(s.id()).usedBytes()) : null;
         return new SessionInfo(s.id(), s.state(), s.stateReason(), s.createdAt(), last, limits, s.env(),
                 SandboxSpec.WORKSPACE_MOUNT, positiveSeconds(life.idleTimeout()), life.retention().toSeconds(),
