@@ -52,6 +52,7 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.println("Berth " + BerthServer.VERSION + " listening on " + server.uri()
                 + " (HTTP/1.1 and h2c); admin token in " + config.tokenFile());
         System.out.println("Sessions: " + ServerOptions.describe(config));
+        System.out.println("Started in " + server.startupPhases());
         server.driver().unavailableReason().ifPresent(r -> System.out.println("warning: sandboxes unavailable: " + r));
         server.sessions().diskQuotaUnavailable().ifPresent(r -> System.out.println("warning: no disk quotas: " + r));
         System.out.flush();
