@@ -5,10 +5,11 @@
  *
  * `berth-shim start` forks a daemon that stays in the host namespaces, clones the sandbox init
  * (PID 1 of new user/mnt/pid/net/uts/ipc/cgroup namespaces) and then serves the control socket
- * from a single-threaded poll(2) loop. Commands join the sandbox through a short-lived helper that
+ * from a single-threaded poll(2) loop. Commands join the sandbox through a helper that
  * setns()es and clones them with CLONE_PARENT, so the daemon is their parent: it reaps them,
- * reads their stdout/stderr pipes into segment files and writes their exit records. One helper is
- * kept pre-forked and ready (warm_main()), so that joining the cgroups is off the critical path.
+ * reads their stdout/stderr pipes into segment files and writes their exit records. One helper
+ * stays forked and joined for the sandbox's life (warm_main()) and clones every command, so that
+ * joining the cgroups is paid once per sandbox, not once per command.
  *
  * Build: gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o berth-shim berth-shim.c
  */
@@ -122,6 +123,7 @@ static struct {
     pid_t warm_pid;                 /* the pre-forked spawn helper, 0 if none */
     int warm_fd;                    /* our end of its socketpair */
     int warm_want;                  /* fork a new one once this loop iteration is done */
+    int warm_ready;                 /* it has said "R": joined and serving */
 } g = { .statefd = -1, .cmdfd = -1, .listenfd = -1, .sigfd = -1, .warm_fd = -1 };
 
 static char g_err[512];
@@ -871,16 +873,19 @@ static __attribute__((noreturn)) void report_failure(void)
 }
 
 /* In a helper inside the sandbox: starts the command as the daemon's child (CLONE_PARENT, so the
- * daemon reaps it) and reports "K<pid>" on fd 3. */
-static __attribute__((noreturn)) void clone_and_report(struct spawn_req *r)
+ * daemon reaps it) and reports "K<pid>" (or "E<message>") on fd 3; returns whether it started. */
+static int clone_and_report(struct spawn_req *r)
 {
     pid_t pid = clone(command_main, clone_stack + sizeof clone_stack, CLONE_PARENT | SIGCHLD, r);
     if (pid > 0) {
         dprintf(3, "K%d\n", (int)pid);
-        _exit(0);
+        return 0;
     }
     fail("clone: %m");
-    report_failure();
+    char m[sizeof g_err + 2];
+    snprintf(m, sizeof m, "E%s\n", g_err);
+    (void)write_all(3, m, strlen(m));
+    return -1;
 }
 
 /* The helper between the daemon and a command: joins the cgroups and namespaces, clones it. */
@@ -895,7 +900,7 @@ static __attribute__((noreturn)) void helper_main(struct spawn_req *r, int in_r,
     close_range(4, ~0U, 0); /* nothing of the daemon may reach the sandbox */
     set_oom_adj("0");
     if (join_cgroups(getpid()) == 0 && enter_sandbox() == 0)
-        clone_and_report(r);
+        _exit(clone_and_report(r) == 0 ? 0 : 1);
     report_failure();
 }
 
@@ -919,27 +924,42 @@ static pid_t helper_result(int fd, pid_t h)
 }
 
 /*
- * The warm helper: forked ahead of time, it pays for joining the cgroups (a cgroup v1 migration
- * waits for an RCU grace period, ~9 ms) and the namespaces before any request needs it. Then it
- * waits on fd 3 for one request: a header {body bytes, argc, envc} carrying the command's stdio
- * (SCM_RIGHTS: [stdin,] stdout, stderr), then "cwd\0argv...\0envp...\0". It clones the command
- * like helper_main() and answers the same "K<pid>" / "E<message>" line.
+ * The warm helper: forked once the sandbox is ready, it pays for joining the cgroups (a cgroup v1
+ * migration waits for an RCU grace period, ~9 ms, and holds back every fork on the host meanwhile)
+ * and the namespaces once, says "R", then serves spawn requests on fd 3 for as long as the sandbox
+ * lives: a header {body bytes, argc, envc} carrying the command's stdio (SCM_RIGHTS: [stdin,]
+ * stdout, stderr), then "cwd\0argv...\0envp...\0". It clones each command like helper_main() and
+ * answers "K<pid>" / "E<message>". Its commands are forked from inside the cgroups, so no command
+ * migrates: that is what keeps a hundred sessions' commands from queueing behind each other.
  */
+static int warm_request(int devnull);
+
 static __attribute__((noreturn)) void warm_main(int sock)
 {
-    uint32_t hdr[3];
-    union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } cbuf;
-    int fds[3], nfds = 0;
-    size_t got = 0;
     if (sock != 3 && dup3(sock, 3, O_CLOEXEC) < 0)
         _exit(1);
     dup2(0, 2);             /* the daemon's /dev/null: shim.log stays with the daemon */
     close_range(4, ~0U, 0); /* nothing of the daemon may reach the sandbox */
+    int devnull = fcntl(0, F_DUPFD_CLOEXEC, 4); /* stdio between requests */
+    if (devnull < 0)
+        _exit(1);
     set_oom_adj("0");
     if (join_cgroups(getpid()) < 0 || enter_sandbox() < 0)
         _exit(1); /* the daemon falls back to a fresh helper, which reports the error */
     if (write_all(3, "R\n", 2) < 0)
         _exit(1);
+    while (warm_request(devnull) == 0)
+        ;
+    _exit(0); /* the daemon dropped us, or sent what we cannot read: it falls back to a fresh helper */
+}
+
+/* Reads one spawn request, clones its command and answers; -1 when the connection is done with. */
+static int warm_request(int devnull)
+{
+    uint32_t hdr[3];
+    union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } cbuf;
+    int fds[3], nfds = 0, rc = -1;
+    size_t got = 0;
     while (got < sizeof hdr) {
         struct iovec iov = { (char *)hdr + got, sizeof hdr - got };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b };
@@ -947,15 +967,20 @@ static __attribute__((noreturn)) void warm_main(int sock)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            _exit(0); /* the daemon dropped us */
+            goto out;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && nfds == 0) {
-                nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-                if (nfds > 3)
-                    _exit(1);
-                memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
+                int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+                memcpy(fds, CMSG_DATA(c), (size_t)(k > 3 ? 3 : k) * sizeof(int));
+                for (int i = 3; i < k; i++) /* more than a request carries: close the extra ones too */
+                    close(((int *)CMSG_DATA(c))[i]);
+                nfds = k > 3 ? -3 : k;
             }
         got += (size_t)n;
+    }
+    if (nfds < 0) { /* too many descriptors: a daemon bug, not something to run */
+        nfds = -nfds;
+        goto out;
     }
     size_t total = hdr[0], argc = hdr[1], envc = hdr[2], nstr = 0;
     char *body = malloc(total + 1);
@@ -963,13 +988,13 @@ static __attribute__((noreturn)) void warm_main(int sock)
     r.argv = calloc(argc + 1, sizeof *r.argv);
     r.envp = calloc(envc + 1, sizeof *r.envp);
     if (nfds < 2 || argc < 1 || !body || !r.argv || !r.envp)
-        _exit(1);
+        goto free_out;
     for (got = 0; got < total;) {
         ssize_t n = read(3, body + got, total - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            _exit(1);
+            goto free_out;
         got += (size_t)n;
     }
     body[total] = 0;
@@ -982,14 +1007,24 @@ static __attribute__((noreturn)) void warm_main(int sock)
             r.envp[nstr - 1 - argc] = p;
     }
     if (nstr != 1 + argc + envc)
-        _exit(1);
-    if (nfds == 3)
-        dup2(fds[0], 0);
+        goto free_out;
+    dup2(nfds == 3 ? fds[0] : devnull, 0);
     dup2(fds[nfds - 2], 1);
     dup2(fds[nfds - 1], 2);
+    (void)clone_and_report(&r); /* a failed clone is answered and the helper serves on */
+    rc = 0;
+    /* the command has its own copies: the helper must not keep its pipes open (no EOF otherwise) */
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+free_out:
+    free(body);
+    free(r.argv);
+    free(r.envp);
+out:
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
-    clone_and_report(&r);
+    return rc;
 }
 
 /* Kills and reaps the warm helper, if any. */
@@ -1004,6 +1039,7 @@ static void warm_drop(void)
     }
     g.warm_fd = -1;
     g.warm_pid = 0;
+    g.warm_ready = 0;
 }
 
 /* Forks the next warm helper (best effort: spawning falls back to a fresh helper without one). */
@@ -1035,7 +1071,7 @@ static void warm_arm(void)
 }
 
 /* Hands the command to the warm helper: 1 if there is none usable (nothing was started), else
- * 0 with *pid set as run_command() returns it. Consumes the warm helper either way. */
+ * 0 with *pid set as run_command() returns it. The helper serves on unless it failed. */
 static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t *pid)
 {
     char m[8], *body, *p;
@@ -1047,12 +1083,17 @@ static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t
         total += strlen(r->argv[i]) + 1;
     for (int i = 0; i < r->envc; i++)
         total += strlen(r->envp[i]) + 1;
-    /* Waits for it to be ready: it is already paying for the cgroup migration we would pay. */
-    ssize_t n = read_reply(g.warm_fd, m, sizeof m, CHILD_REPLY_MS);
-    if (n < 2 || memcmp(m, "R\n", 2) != 0 || total > UINT32_MAX || !(body = malloc(total))) {
-        warm_drop();
-        return 1;
+    if (!g.warm_ready) {
+        /* Waits for it to be ready: it is already paying for the cgroup migration we would pay. */
+        ssize_t n = read_reply(g.warm_fd, m, sizeof m, CHILD_REPLY_MS);
+        if (n < 2 || memcmp(m, "R\n", 2) != 0) {
+            warm_drop();
+            return 1;
+        }
+        g.warm_ready = 1;
     }
+    if (total > UINT32_MAX || !(body = malloc(total)))
+        return 1;
     p = stpcpy(body, r->cwd) + 1;
     for (int i = 0; i < r->argc; i++)
         p = stpcpy(p, r->argv[i]) + 1;
@@ -1082,9 +1123,17 @@ static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t
         warm_drop();
         return 1;
     }
-    *pid = helper_result(g.warm_fd, g.warm_pid);
-    g.warm_fd = -1;
-    g.warm_pid = 0;
+    char k[sizeof g_err + 4];
+    ssize_t n = read_reply(g.warm_fd, k, sizeof k, CHILD_REPLY_MS);
+    if (n > 1 && k[0] == 'K') {
+        *pid = (pid_t)atoi(k + 1);
+    } else if (n > 1 && k[0] == 'E') {
+        k[strcspn(k, "\n")] = 0;
+        *pid = fail("%s", k + 1);
+    } else {
+        warm_drop(); /* hung or died mid-request: the next spawn forks a fresh one */
+        *pid = fail("spawn helper died");
+    }
     return 0;
 }
 
@@ -1093,7 +1142,7 @@ static pid_t run_command(struct spawn_req *r, int in_r, int out_w, int err_w)
 {
     int rp[2];
     pid_t pid;
-    g.warm_want = 1; /* re-armed lazily, after this request: never in a loop */
+    g.warm_want = 1; /* re-armed lazily (if it is gone), after this request: never in a loop */
     if (warm_spawn(r, in_r, out_w, err_w, &pid) == 0)
         return pid;
     if (pipe2(rp, O_CLOEXEC) < 0)
@@ -1819,6 +1868,7 @@ static void reap_children(void)
             g.warm_pid = 0;
             close(g.warm_fd);
             g.warm_fd = -1;
+            g.warm_ready = 0;
             continue;
         }
         for (struct cmd *c = g.cmds; c; c = c->next)

@@ -1,13 +1,73 @@
 package dev.berth.sandbox.namespaces;
 
+import static dev.berth.sandbox.contract.CommandResult.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.sandbox.contract.CommandResult;
 import dev.berth.sandbox.contract.SandboxDriverContract;
+import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 
 /** The namespaces driver against the driver contract (needs root; skipped with the reason otherwise). */
 class NamespacesDriverTest extends SandboxDriverContract {
     @Override
     protected SandboxDriver createDriver(Path temp) {
         return new NamespacesDriver(NamespacesConfig.defaults(temp.resolve("bin"), "berth-test"));
+    }
+
+    @Test
+    void oneWarmHelperClonesEveryCommand() throws Exception {
+        Sandbox s = start("warm");
+        Path state = temp.resolve("warm").resolve("state");
+        assertThat(run(s, "true").exit().code()).isZero();
+        long helper = awaitOneHelper(state);
+        for (int i = 0; i < 20; i++) {
+            // each command's pipes reach EOF: the helper must not keep a copy of them open
+            CommandResult r = run(s, "echo " + i + "; echo e" + i + " >&2");
+            assertThat(r.stdout()).isEqualTo(i + "\n");
+            assertThat(r.stderr()).isEqualTo("e" + i + "\n");
+        }
+        assertThat(awaitOneHelper(state)).as("the same helper, joined once").isEqualTo(helper);
+        assertThat(Files.readString(Path.of("/proc/" + helper + "/cgroup")))
+                .as("the helper sits in the sandbox's cgroups, so its clones need no migration")
+                .contains("berth-test");
+    }
+
+    @Test
+    void aKilledHelperIsReplacedAndCommandsGoOn() throws Exception {
+        Sandbox s = start("rewarm");
+        Path state = temp.resolve("rewarm").resolve("state");
+        assertThat(run(s, "true").exit().code()).isZero();
+        long helper = awaitOneHelper(state);
+        ProcessHandle.of(helper).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(Path.of("/proc/" + helper)));
+        assertThat(run(s, "echo after").stdout()).isEqualTo("after\n"); // a one-shot helper serves meanwhile
+        long next = awaitOneHelper(state);
+        assertThat(next).isNotEqualTo(helper);
+        assertThat(run(s, "echo again").stdout()).isEqualTo("again\n");
+    }
+
+    /** The shim's one child besides the sandbox init, once no command is running. */
+    private static long awaitOneHelper(Path state) throws IOException {
+        long shim = Long.parseLong(Files.readString(state.resolve("shim.pid")).strip());
+        long init = Long.parseLong(Files.readString(state.resolve("init.pid")).strip());
+        Path children = Path.of("/proc/" + shim + "/task/" + shim + "/children");
+        AtomicReference<Set<Long>> others = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            others.set(Arrays.stream(Files.readString(children).trim().split("\\s+")).filter(t -> !t.isEmpty())
+                    .map(Long::parseLong).filter(p -> p != init).collect(Collectors.toSet()));
+            return others.get().size() == 1;
+        });
+        return others.get().iterator().next();
     }
 }
