@@ -34,12 +34,20 @@ public final class SqliteStore implements Store {
     private static final TypeReference<Map<String, String>> ENV = new TypeReference<>() {};
     private static final TypeReference<List<String>> ARGV = new TypeReference<>() {};
 
+    /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
+    static final int SCHEMA_VERSION = 2;
+
     private final Connection db;
 
     public SqliteStore(Path file) {
         String url = "jdbc:sqlite:" + file;
-        Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+        SqliteNative.useCopyIn(file.toAbsolutePath().getParent().resolve("lib"));
         try {
+            if (appliedVersion(url) != SCHEMA_VERSION) {
+                // Flyway costs a quarter of a second of every start (most of a restart's store phase):
+                // it runs only when there is something to migrate, or something to complain about
+                Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+            }
             db = DriverManager.getConnection(url);
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
@@ -49,6 +57,23 @@ public final class SqliteStore implements Store {
             }
         } catch (SQLException e) {
             throw new StoreException("cannot open " + file, e);
+        }
+    }
+
+    /** The newest migration Flyway recorded as applied, 0 for a new database. */
+    static int appliedVersion(String url) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            try (ResultSet t = s.executeQuery(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flyway_schema_history'")) {
+                if (!t.next()) {
+                    return 0;
+                }
+            }
+            // a failed migration leaves a row with success = 0: then Flyway must run and say so
+            try (ResultSet r = s.executeQuery("SELECT CASE WHEN SUM(success = 0) > 0 THEN -1 ELSE "
+                    + "MAX(CAST(version AS INTEGER)) END FROM flyway_schema_history WHERE version IS NOT NULL")) {
+                return r.next() ? r.getInt(1) : 0;
+            }
         }
     }
 
