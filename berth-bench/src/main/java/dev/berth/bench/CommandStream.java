@@ -94,6 +94,7 @@ public final class CommandStream implements AutoCloseable {
                 nextOffset = t.to();
             }
             case StreamFrame.Exit x -> exit = x;
+            case StreamFrame.Heartbeat h -> { } // a quiet command: nothing to count
             case StreamFrame.Output o -> throw new AssertionError("output frames are counted above");
             case null -> throw new EOFException("truncated frame");
         }

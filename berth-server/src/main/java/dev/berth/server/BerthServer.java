@@ -98,7 +98,7 @@ public final class BerthServer implements AutoCloseable {
         sessions.diskQuotaUnavailable().ifPresent(r -> health.put("diskQuotaProblem", r));
 
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
-        routes.addAll(new CommandRoutes(commands).routes());
+        routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-http");

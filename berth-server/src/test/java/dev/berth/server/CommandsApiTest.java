@@ -76,6 +76,7 @@ class CommandsApiTest {
                     case StreamFrame.Start s -> id = s.commandId();
                     case StreamFrame.Output o -> (o.channel() == StreamFrame.Channel.STDOUT ? out : err).write(o.data());
                     case StreamFrame.Trimmed t -> throw new AssertionError("unexpected trim " + t);
+                    case StreamFrame.Heartbeat h -> { } // a quiet command
                     case StreamFrame.Exit x -> {
                         return new Collected(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), x, id);
                     }

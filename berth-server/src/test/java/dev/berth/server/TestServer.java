@@ -30,8 +30,12 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(Path data, LifecyclePolicy lifecycle) throws Exception {
-        ServerConfig config = ServerConfig.defaults(data).withListen("127.0.0.1", 0).withLifecycle(lifecycle);
-        return new TestServer(data, BerthServer.start(config));
+        return start(ServerConfig.defaults(data).withLifecycle(lifecycle));
+    }
+
+    /** {@code config} on a free loopback port. */
+    static TestServer start(ServerConfig config) throws Exception {
+        return new TestServer(config.dataDir(), BerthServer.start(config.withListen("127.0.0.1", 0)));
     }
 
     /** Lifetime settings in seconds (0: never / none), with the given default disk quota. */

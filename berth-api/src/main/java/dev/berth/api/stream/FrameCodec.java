@@ -26,6 +26,7 @@ public final class FrameCodec {
     static final byte STDERR = 'E';
     static final byte TRIMMED = 'T';
     static final byte EXIT = 'X';
+    static final byte HEARTBEAT = 'H';
 
     private FrameCodec() {}
 
@@ -45,6 +46,7 @@ public final class FrameCodec {
                 yield b.put(o.data()).array();
             }
             case StreamFrame.Trimmed t -> frame(TRIMMED, ByteBuffer.allocate(16).putLong(t.from()).putLong(t.to()).array());
+            case StreamFrame.Heartbeat h -> frame(HEARTBEAT, new byte[0]);
             case StreamFrame.Exit x -> {
                 ExitStatus s = x.status();
                 ByteBuffer b = ByteBuffer.allocate(4 + 4 + 1 + 8 + 8);
@@ -98,6 +100,7 @@ public final class FrameCodec {
                 return switch (type) {
                     case START -> new StreamFrame.Start(new String(payload, StandardCharsets.UTF_8));
                     case TRIMMED -> new StreamFrame.Trimmed(b.getLong(), b.getLong());
+                    case HEARTBEAT -> new StreamFrame.Heartbeat();
                     case EXIT -> {
                         int code = b.getInt();
                         int signal = b.getInt();

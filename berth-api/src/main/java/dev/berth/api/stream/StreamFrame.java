@@ -21,6 +21,12 @@ public sealed interface StreamFrame {
         }
     }
 
+    /**
+     * Sent while a followed command prints nothing for a while: carries nothing, tells the client
+     * the stream is alive, and makes the server notice a client that went away.
+     */
+    record Heartbeat() implements StreamFrame {}
+
     /** Last frame: how the command ended and the total number of output bytes. */
     record Exit(ExitStatus status, long endOffset) implements StreamFrame {}
 }

@@ -86,6 +86,7 @@ public final class StreamPrinter {
                     notices.println("berth: " + t.skipped() + " bytes of output were trimmed before they could be shown");
                     offset = Math.max(offset, t.to());
                 }
+                case StreamFrame.Heartbeat h -> out.flush(); // nothing new: what we have is on screen
                 case StreamFrame.Exit x -> {
                     out.flush();
                     err.flush();

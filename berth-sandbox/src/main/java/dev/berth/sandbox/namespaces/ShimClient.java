@@ -32,18 +32,6 @@ final class ShimClient {
         }
     }
 
-    /** Opens a watch stream; the caller reads events and writes acks. */
-    SocketChannel watch(String commandId) throws IOException {
-        SocketChannel ch = connect();
-        try {
-            ShimMessage.of('W').add('i', commandId).build().writeTo(ch);
-            return ch;
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
-    }
-
     boolean ping() {
         try {
             return call(ShimMessage.of('Q').build()).is('O');

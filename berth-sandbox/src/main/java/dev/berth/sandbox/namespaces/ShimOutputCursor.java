@@ -7,7 +7,13 @@ import dev.berth.sandbox.spi.OutputCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Follows a command's output: reads the segment log directly and, while the command runs, waits on
@@ -23,23 +29,29 @@ final class ShimOutputCursor implements OutputCursor {
     private final ShimCommand command;
     private final ShimClient shim;
     private final SegmentLog log;
+    private final Path dir;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
     private long offset;
     private long acked = -1;
     private SocketChannel watch;
     private CommandExit exit;
     private boolean watchClosed;
+    /** What the watch connection said, read by its own thread; {@link #WATCH_ENDED} last. */
+    private final BlockingQueue<ShimMessage> events = new LinkedBlockingQueue<>();
+    private static final ShimMessage WATCH_ENDED = ShimMessage.of('.').build();
 
     ShimOutputCursor(ShimCommand command, Path dir, ShimClient shim, long offset) {
         this.command = command;
         this.shim = shim;
         this.log = new SegmentLog(dir);
+        this.dir = dir;
         this.offset = Math.max(0, offset);
     }
 
     @Override
-    public OutputChunk next() throws IOException {
+    public OutputChunk next(Duration idleAfter) throws IOException, InterruptedException {
         long consumed = offset; // the caller is done with everything returned before this call
+        long deadline = idleAfter == null ? Long.MAX_VALUE : System.nanoTime() + idleAfter.toNanos();
         while (true) {
             if (exit == null) {
                 exit = command.exit().orElse(null);
@@ -71,18 +83,48 @@ final class ShimOutputCursor implements OutputCursor {
                         return new OutputChunk.End(exit);
                     }
                     maybeAck(offset, true);
-                    awaitEvent();
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !awaitEvent(deadline == Long.MAX_VALUE ? Long.MAX_VALUE : left)) {
+                        return new OutputChunk.Idle();
+                    }
                 }
             }
         }
     }
 
-    private void openWatch() {
+    private void openWatch() throws IOException {
+        SocketChannel ch;
         try {
-            watch = shim.watch(command.id());
+            ch = shim.connect();
         } catch (IOException e) {
+            if (supervisorAlive()) { // a full listen backlog refuses connections too
+                throw new IOException("the sandbox supervisor did not take a connection to follow command "
+                        + command.id() + " (too many connections?): try again", e);
+            }
             watchClosed = true; // supervisor gone: rely on the exit record, or report the command lost
+            return;
         }
+        try {
+            ShimMessage.of('W').add('i', command.id()).build().writeTo(ch);
+        } catch (IOException e) {
+            // it accepted the connection, so it is alive: it hung up on us, as it does when it is full
+            ch.close();
+            throw new IOException("the sandbox supervisor refused to follow command " + command.id()
+                    + " (too many connections?): try again", e);
+        }
+        watch = ch;
+        // the watch is read by a thread of its own, so that waiting for it can time out
+        Thread.ofVirtual().name("shim-watch-" + command.id()).start(() -> {
+            try {
+                for (ShimMessage m; (m = ShimMessage.readFrom(ch)) != null; ) {
+                    events.put(m);
+                }
+            } catch (IOException | InterruptedException e) {
+                // closed, by the shim or by close(): the end of the events either way
+            } finally {
+                events.offer(WATCH_ENDED);
+            }
+        });
     }
 
     private void maybeAck(long upTo, boolean force) {
@@ -97,30 +139,57 @@ final class ShimOutputCursor implements OutputCursor {
         }
     }
 
-    /** Blocks until the shim reports progress or exit; synthesises an exit if the shim vanished. */
-    private void awaitEvent() throws IOException {
+    /**
+     * Waits up to {@code nanos} for the shim to report progress or exit; false if nothing came.
+     * Synthesises an exit only when the shim is gone without recording one: a shim that refuses
+     * the watch (too many connections) is alive, and its command may well be running.
+     */
+    private boolean awaitEvent(long nanos) throws IOException, InterruptedException {
         if (watch == null) {
-            exit = command.exit().orElseGet(this::lostExit);
-            return;
+            exit = exitOrLost();
+            return true;
         }
-        ShimMessage m = readEvent();
+        ShimMessage m = nanos == Long.MAX_VALUE ? events.take() : events.poll(nanos, TimeUnit.NANOSECONDS);
         if (m == null) {
-            closeWatch();
+            return false;
+        }
+        if (m == WATCH_ENDED) {
+            closeWatch(); // without an X: the next look finds the exit record, or asks whether the shim died
         } else if (m.is('X')) {
             exit = command.exit().orElseGet(() -> new CommandExit((int) m.number('x', -1), (int) m.number('g', 0),
                     m.number('T', 0) != 0, m.number('b', 0), m.number('d', 0), m.number('o', offset)));
             closeWatch();
         } else if (m.is('E')) {
             closeWatch();
+            if (m.text('k', "").equals("busy")) {
+                throw new IOException("the sandbox supervisor is busy (too many connections) and cannot follow command "
+                        + command.id() + " now: try again");
+            }
             exit = command.exit().orElseGet(this::lostExit);
         }
+        return true;
     }
 
-    private ShimMessage readEvent() {
+    /** The recorded exit; else, if the supervisor is dead, the command died with it; else try again. */
+    private CommandExit exitOrLost() throws IOException {
+        Optional<CommandExit> recorded = command.exit();
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        if (supervisorAlive()) {
+            throw new IOException("lost the sandbox supervisor's watch of command " + command.id() + ": try again");
+        }
+        return lostExit();
+    }
+
+    /** Whether the supervisor still runs (by its pid file, checked against pid reuse). */
+    private boolean supervisorAlive() {
         try {
-            return ShimMessage.readFrom(watch);
-        } catch (IOException e) {
-            return null; // treated like the shim closing the watch
+            long pid = SandboxRemains.readPid(dir.getParent().getParent().resolve("shim.pid"));
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                    && Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("berth-shim");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

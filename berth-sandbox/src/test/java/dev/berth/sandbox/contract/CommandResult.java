@@ -51,6 +51,7 @@ public record CommandResult(String stdout, String stderr, CommandExit exit, long
                         (d.stderr() ? err : out).write(b);
                     }
                     case OutputChunk.Gap g -> gaps += g.to() - g.from();
+                    case OutputChunk.Idle i -> throw new AssertionError("next() without a limit never idles");
                     case OutputChunk.End e -> {
                         return new CommandResult(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
                                 e.exit(), gaps);

@@ -161,6 +161,33 @@ public abstract class SandboxDriverContract {
     }
 
     @Test
+    void aQuietCommandIdlesThenDeliversWhatItPrintsLater() throws Exception {
+        Sandbox s = start("quiet");
+        Path go = temp.resolve("quiet").resolve("workspace").resolve("go");
+        RunningCommand c = s.spawn(spec(List.of("/bin/sh", "-c",
+                "while [ ! -e /mnt/workspace/go ]; do sleep 0.02; done; echo after")));
+        try (OutputCursor cursor = c.follow(0)) {
+            // it cannot print before the file exists, so the only honest answer is "nothing yet"
+            assertThat(cursor.next(Duration.ofMillis(200))).isInstanceOf(OutputChunk.Idle.class);
+            assertThat(cursor.next(Duration.ofMillis(50))).isInstanceOf(OutputChunk.Idle.class);
+            Files.writeString(go, "");
+            OutputChunk chunk = cursor.next(Duration.ofSeconds(30));
+            while (chunk instanceof OutputChunk.Idle) {
+                chunk = cursor.next(Duration.ofSeconds(30));
+            }
+            assertThat(chunk).isInstanceOf(OutputChunk.Data.class);
+            OutputChunk.Data d = (OutputChunk.Data) chunk;
+            assertThat(StandardCharsets.UTF_8.decode(d.data()).toString()).isEqualTo("after\n");
+            OutputChunk end = cursor.next(Duration.ofSeconds(30));
+            while (end instanceof OutputChunk.Idle) {
+                end = cursor.next(Duration.ofSeconds(30));
+            }
+            assertThat(end).isInstanceOf(OutputChunk.End.class);
+            assertThat(((OutputChunk.End) end).exit().code()).isZero();
+        }
+    }
+
+    @Test
     void isolationOfProcessesHostnameFilesAndNetwork() throws Exception {
         Sandbox a = start("iso-a");
         Sandbox b = start("iso-b");
@@ -238,6 +265,7 @@ public abstract class SandboxDriverContract {
                 switch (cursor.next()) {
                     case OutputChunk.Data d -> received += d.data().remaining();
                     case OutputChunk.Gap g -> throw new AssertionError("a live reader must not see a gap: " + g);
+                    case OutputChunk.Idle i -> throw new AssertionError("next() without a limit never idles");
                     case OutputChunk.End e -> exit = e.exit();
                 }
             }

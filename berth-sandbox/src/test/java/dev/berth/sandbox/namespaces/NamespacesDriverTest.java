@@ -2,13 +2,21 @@ package dev.berth.sandbox.namespaces;
 
 import static dev.berth.sandbox.contract.CommandResult.run;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.sandbox.contract.CommandResult;
 import dev.berth.sandbox.contract.SandboxDriverContract;
 import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
+import dev.berth.sandbox.spi.OutputChunk;
+import dev.berth.sandbox.spi.OutputCursor;
+import dev.berth.sandbox.spi.RunningCommand;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +63,35 @@ class NamespacesDriverTest extends SandboxDriverContract {
         long next = awaitOneHelper(state);
         assertThat(next).isNotEqualTo(helper);
         assertThat(run(s, "echo again").stdout()).isEqualTo("again\n");
+    }
+
+    @Test
+    void aSupervisorThatRefusesAWatchIsNotTakenForACommandThatDied() throws Exception {
+        Sandbox s = start("busy");
+        Path socket = temp.resolve("busy").resolve("state").resolve(NamespacesSandbox.SOCKET);
+        RunningCommand task = s.spawn(CommandResult.spec(List.of("/bin/sh", "-c", "echo started; exec sleep 600")));
+        List<SocketChannel> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 256; i++) { // the shim's connection limit
+                held.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+            }
+            try (OutputCursor cursor = task.follow(8)) { // past "started\n": it must wait on a watch
+                assertThatThrownBy(() -> cursor.next(Duration.ofSeconds(5)))
+                        .isInstanceOf(IOException.class).hasMessageContaining("too many connections");
+            }
+        } finally {
+            for (SocketChannel c : held) {
+                c.close();
+            }
+        }
+        try (OutputCursor cursor = task.follow(0)) {
+            OutputChunk first = cursor.next(Duration.ofSeconds(30));
+            assertThat(first).isInstanceOf(OutputChunk.Data.class);
+            assertThat(cursor.next(Duration.ofMillis(200))).as("still running, not reported killed")
+                    .isInstanceOf(OutputChunk.Idle.class);
+        }
+        assertThat(task.exit()).isEmpty();
+        task.signal(9);
     }
 
     /** The shim's one child besides the sandbox init, once no command is running. */

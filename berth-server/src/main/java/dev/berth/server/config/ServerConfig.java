@@ -3,6 +3,7 @@ package dev.berth.server.config;
 import dev.berth.sandbox.spi.ResourceLimits;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Everything the server needs to start, with safe embedded defaults: loopback only, data under one
@@ -12,6 +13,7 @@ import java.nio.file.Path;
  * @param lifecycle idle timeout, workspace retention, maximum lifetime and disk quota of sessions
  * @param outputRetainBytes output kept per command for re-reading
  * @param maxRequestBytes larger request bodies are refused with {@code payload_too_large}
+ * @param streamHeartbeat how long an output stream may be silent before it carries a heartbeat
  */
 public record ServerConfig(
         String host,
@@ -20,25 +22,31 @@ public record ServerConfig(
         ResourceLimits defaultLimits,
         LifecyclePolicy lifecycle,
         long outputRetainBytes,
-        int maxRequestBytes) {
+        int maxRequestBytes,
+        Duration streamHeartbeat) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7760;
     public static final ResourceLimits DEFAULT_LIMITS = new ResourceLimits(2L << 30, 0, 2048);
     public static final long DEFAULT_OUTPUT_RETAIN = 64L << 20;
     public static final int DEFAULT_MAX_REQUEST = 8 << 20;
+    public static final Duration DEFAULT_STREAM_HEARTBEAT = Duration.ofSeconds(10);
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
-                DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST);
+                DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat);
     }
 
     public ServerConfig withLifecycle(LifecyclePolicy l) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes);
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat);
+    }
+
+    public ServerConfig withStreamHeartbeat(Duration every) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */

@@ -6,6 +6,7 @@ import dev.berth.api.model.ErrorCode;
 import dev.berth.api.stream.FrameCodec;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.server.sessions.CommandService;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -16,9 +17,11 @@ public final class CommandRoutes {
             "HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15, "CONT", 18, "STOP", 19);
 
     private final CommandService commands;
+    private final Duration heartbeat;
 
-    public CommandRoutes(CommandService commands) {
+    public CommandRoutes(CommandService commands, Duration heartbeat) {
         this.commands = commands;
+        this.heartbeat = heartbeat;
     }
 
     public List<Route> routes() {
@@ -63,7 +66,8 @@ public final class CommandRoutes {
         String accept = x.header(HttpHeader.ACCEPT);
         boolean binary = accept != null && accept.contains(FrameCodec.MEDIA_TYPE);
         x.response.getHeaders().put("X-Berth-Command-Id", cid);
-        OutputStreamer streamer = binary ? new OutputStreamer.Binary(x.response) : new OutputStreamer.NdJson(x.response);
+        OutputStreamer streamer = binary ? new OutputStreamer.Binary(x.response, heartbeat)
+                : new OutputStreamer.NdJson(x.response, heartbeat);
         streamer.stream(cid, command, offset, exit -> commands.recordExit(sessionId, cid, exit));
     }
 

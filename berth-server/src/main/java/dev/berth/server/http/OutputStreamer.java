@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,13 +25,17 @@ import org.eclipse.jetty.server.Response;
 /**
  * Streams a command's output to an HTTP response as it is produced. Each write blocks until the
  * transport takes it (HTTP/2 flow control included), and only then is the next chunk read, so a
- * slow client slows the command rather than growing the server's heap.
+ * slow client slows the command rather than growing the server's heap. A command that prints
+ * nothing for a heartbeat interval gets a heartbeat frame: a client that went away is noticed when
+ * writing it fails (HTTP/1.1 says nothing otherwise), and its watch on the sandbox is let go.
  */
 abstract sealed class OutputStreamer {
     protected final Response response;
+    private final Duration heartbeat;
 
-    OutputStreamer(Response response) {
+    OutputStreamer(Response response, Duration heartbeat) {
         this.response = response;
+        this.heartbeat = heartbeat;
     }
 
     final void stream(String commandId, RunningCommand command, long offset, Consumer<CommandExit> onExit)
@@ -39,10 +44,11 @@ abstract sealed class OutputStreamer {
         start(commandId);
         try (OutputCursor cursor = command.follow(offset)) {
             while (true) {
-                OutputChunk chunk = cursor.next();
+                OutputChunk chunk = cursor.next(heartbeat);
                 switch (chunk) {
                     case OutputChunk.Data d -> data(d);
                     case OutputChunk.Gap g -> write(new StreamFrame.Trimmed(g.from(), g.to()), false);
+                    case OutputChunk.Idle i -> write(new StreamFrame.Heartbeat(), false);
                     case OutputChunk.End e -> {
                         onExit.accept(e.exit());
                         write(new StreamFrame.Exit(CommandService.toStatus(e.exit()), e.exit().endOffset()), true);
@@ -63,8 +69,8 @@ abstract sealed class OutputStreamer {
     static final class Binary extends OutputStreamer {
         private final ByteBuffer out = ByteBuffer.allocateDirect(FrameCodec.OUTPUT_HEADER_BYTES + (256 << 10));
 
-        Binary(Response response) {
-            super(response);
+        Binary(Response response, Duration heartbeat) {
+            super(response, heartbeat);
         }
 
         @Override
@@ -99,8 +105,8 @@ abstract sealed class OutputStreamer {
      * Output is {@code "text"} when the chunk is valid UTF-8, else {@code "base64"}.
      */
     static final class NdJson extends OutputStreamer {
-        NdJson(Response response) {
-            super(response);
+        NdJson(Response response, Duration heartbeat) {
+            super(response, heartbeat);
         }
 
         @Override
@@ -137,6 +143,7 @@ abstract sealed class OutputStreamer {
                     m.put("from", t.from());
                     m.put("to", t.to());
                 }
+                case StreamFrame.Heartbeat h -> m.put("type", "heartbeat");
                 case StreamFrame.Exit x -> {
                     m.put("type", "exit");
                     m.put("code", x.status().code());
