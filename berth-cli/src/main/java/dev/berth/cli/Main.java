@@ -11,6 +11,9 @@ import dev.berth.cli.commands.StatusCommand;
 import dev.berth.cli.commands.UpCommand;
 import dev.berth.cli.connect.Connected;
 import dev.berth.cli.connect.ConnectionOptions;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,13 +25,17 @@ import picocli.CommandLine.Mixin;
         versionProvider = Main.Version.class,
         description = "Berth: a self-hosted runtime for autonomous coding agents.%n"
                 + "Sessions are isolated sandboxes with a persistent workspace at /mnt/workspace.",
-        subcommands = {
-                ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-                SessionCommand.class, RunCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
-                CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit status: run and attach exit with the command's status (128+N for signal N);",
                 "125 when Berth itself failed; other commands 0 on success, 1 on error, 2 on bad usage."})
 public final class Main implements Runnable, Connected {
+    /** Every subcommand, in the order {@code --help} lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
+            SessionCommand.class, RunCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
+            CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class);
+    /** The subcommands that speak about all the others. */
+    private static final Set<String> NEEDS_ALL = Set.of("help", "generate-completion");
+
     @Mixin
     ConnectionOptions connection;
 
@@ -46,13 +53,40 @@ public final class Main implements Runnable, Connected {
 
     public static int run(String... args) {
         Main main = new Main();
-        CommandLine cli = new CommandLine(main);
+        CommandLine cli = commandLine(main, args);
         cli.setExecutionExceptionHandler(new ErrorReporter());
         try {
             return cli.execute(args);
         } finally {
             main.connection.close();
         }
+    }
+
+    /** The command line that will parse {@code args}, with {@link #subcommandsFor the subcommands they need}. */
+    public static CommandLine commandLine(Main main, String... args) {
+        CommandLine cli = new CommandLine(main);
+        subcommandsFor(args).forEach(cli::addSubcommand);
+        return cli;
+    }
+
+    /**
+     * The subcommands named in {@code args}, or all of them when none is (plain {@code --help}, a
+     * typo) or one that lists the others is. picocli reflects over each registered command's
+     * annotations before parsing anything; modelling only the invoked one saves a CLI call, and
+     * every server start, a good part of its start-up.
+     */
+    static List<Class<?>> subcommandsFor(String... args) {
+        Set<String> words = new HashSet<>();
+        for (String a : args) {
+            if (a.equals("--")) {
+                break; // the rest is the sandboxed command's
+            }
+            words.add(a);
+        }
+        List<Class<?>> named = SUBCOMMANDS.stream()
+                .filter(c -> words.contains(c.getAnnotation(Command.class).name())).toList();
+        boolean all = named.isEmpty() || words.stream().anyMatch(NEEDS_ALL::contains);
+        return all ? SUBCOMMANDS : named;
     }
 
     @Override
