@@ -31,9 +31,13 @@ public record BenchOptions(
         long throughputBytes,
         int memorySessions,
         int startupRuns,
+        int resumeRuns,
+        int restartSessions,
+        int restartRuns,
         Optional<Path> out) {
 
-    public static final List<String> SECTIONS = List.of("first-output", "round-trip", "throughput", "memory", "startup");
+    public static final List<String> SECTIONS = List.of("first-output", "round-trip", "throughput", "memory", "startup",
+            "resume", "restart");
 
     static final String USAGE = """
             usage: CoreBench --server URL (--token T | --token-file F) --data DIR [options]
@@ -43,11 +47,14 @@ public record BenchOptions(
               --ssh-port N            a private sshd on 127.0.0.1 (without it the ssh columns are left out)
               --ssh-identity F        its client key;  --ssh-user U (default root)
               --ssh-known-hosts F     its host key (default: no host key check)
-              --only a,b              sections: first-output, round-trip, throughput, memory, startup
+              --only a,b              sections: first-output, round-trip, throughput, memory, startup,
+                                      resume, restart
               --warmup N              unmeasured runs before each series (default 5)
               --first-output-runs N   (default 50)   --round-trip-runs N (default 200)
               --throughput-runs N     (default 3)    --throughput-bytes N (default 1073741824)
               --memory-sessions N     (default 10)   --startup-runs N (default 20)
+              --resume-runs N         (default 50)
+              --restart-sessions N    (default 100)  --restart-runs N (default 5 of each kind)
               --out FILE              also write the report there
             """;
 
@@ -83,6 +90,9 @@ public record BenchOptions(
                 Long.parseLong(take(a, "throughput-bytes", "1073741824")),
                 integer(a, "memory-sessions", 10),
                 integer(a, "startup-runs", 20),
+                integer(a, "resume-runs", 50),
+                integer(a, "restart-sessions", 100),
+                integer(a, "restart-runs", 5),
                 Optional.ofNullable(a.remove("out")).map(Path::of));
         if (!a.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + a.keySet());

@@ -3,6 +3,8 @@ package dev.berth.bench;
 import dev.berth.bench.measure.FirstOutput;
 import dev.berth.bench.measure.IdleMemory;
 import dev.berth.bench.measure.Measurement;
+import dev.berth.bench.measure.Restart;
+import dev.berth.bench.measure.Resume;
 import dev.berth.bench.measure.RoundTrip;
 import dev.berth.bench.measure.Startup;
 import dev.berth.bench.measure.Throughput;
@@ -10,7 +12,7 @@ import java.nio.file.Files;
 import java.util.List;
 
 /**
- * The performance figures of the "Berth core" issue, measured against a running server and next to
+ * The performance figures of the "Berth core" and "Sessions that outlive everything" issues, measured against a running server and next to
  * what a user would otherwise use (a local shell, OpenSSH). Prints a Markdown report; a failed
  * section is reported as failed and the others still run. {@code scripts/bench} sets everything up.
  */
@@ -39,7 +41,9 @@ public final class CoreBench {
                     new RoundTrip(sessions, main, o.ssh(), o.repo(), o.warmup(), o.roundTripRuns()),
                     new Throughput(sessions, main, o.ssh(), o.repo(), o.data(), o.throughputRuns(), o.throughputBytes()),
                     new IdleMemory(sessions, o.data(), o.memorySessions()),
-                    new Startup(o.repo(), o.java(), o.data(), main, Math.min(o.warmup(), 2), o.startupRuns()));
+                    new Startup(o.repo(), o.java(), o.data(), main, Math.min(o.warmup(), 2), o.startupRuns()),
+                    new Resume(sessions, o.ssh(), o.repo(), o.warmup(), o.resumeRuns()),
+                    new Restart(o.repo(), o.restartSessions(), o.restartRuns()));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;

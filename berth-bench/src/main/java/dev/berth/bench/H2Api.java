@@ -1,6 +1,7 @@
 package dev.berth.bench;
 
 import dev.berth.api.Json;
+import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
 import dev.berth.api.model.SessionInfo;
@@ -49,6 +50,27 @@ public final class H2Api implements AutoCloseable {
         expect(request(HttpMethod.DELETE, "/v1/sessions/" + id).send(), 204);
     }
 
+    /** {@code POST /v1/sessions/{id}/stop}: sandbox torn down, workspace kept. */
+    public SessionInfo stopSession(String id) throws Exception {
+        ContentResponse r = request(HttpMethod.POST, "/v1/sessions/" + id + "/stop").send();
+        expect(r, 200);
+        return Json.mapper().readValue(r.getContent(), SessionInfo.class);
+    }
+
+    /** Starts a command that runs on without a client ({@code "detach": true}); returns its id. */
+    public String detach(String sessionId, String shellCommand) throws Exception {
+        ContentResponse r = json(HttpMethod.POST, "/v1/sessions/" + sessionId + "/commands",
+                new CommandRequest(shellCommand, null, null, null, null, null, null, true));
+        expect(r, 201);
+        return Json.mapper().readValue(r.getContent(), CommandInfo.class).id();
+    }
+
+    public CommandInfo command(String sessionId, String commandId) throws Exception {
+        ContentResponse r = request(HttpMethod.GET, "/v1/sessions/" + sessionId + "/commands/" + commandId).send();
+        expect(r, 200);
+        return Json.mapper().readValue(r.getContent(), CommandInfo.class);
+    }
+
     public List<SessionInfo> sessions() throws Exception {
         ContentResponse r = request(HttpMethod.GET, "/v1/sessions").send();
         expect(r, 200);
@@ -57,16 +79,25 @@ public final class H2Api implements AutoCloseable {
 
     /** Starts a command and returns its binary output stream once the response headers arrived. */
     public CommandStream run(String sessionId, CommandRequest command) throws Exception {
+        return stream(request(HttpMethod.POST, "/v1/sessions/" + sessionId + "/commands")
+                .body(new BytesRequestContent("application/json", Json.mapper().writeValueAsBytes(command))), "starting a command");
+    }
+
+    /** A command's output from {@code offset} on, following it (re-attaching, as a client after a restart does). */
+    public CommandStream attach(String sessionId, String commandId, long offset) throws Exception {
+        return stream(request(HttpMethod.GET, "/v1/sessions/" + sessionId + "/commands/" + commandId + "/output?offset="
+                + offset), "attaching to " + commandId);
+    }
+
+    private CommandStream stream(Request request, String what) throws Exception {
         InputStreamResponseListener listener = new InputStreamResponseListener();
-        request(HttpMethod.POST, "/v1/sessions/" + sessionId + "/commands")
-                .headers(h -> h.put("Accept", FrameCodec.MEDIA_TYPE))
-                .body(new BytesRequestContent("application/json", Json.mapper().writeValueAsBytes(command)))
+        request.headers(h -> h.put("Accept", FrameCodec.MEDIA_TYPE))
                 .timeout(0, TimeUnit.SECONDS) // a 1 GiB stream may take long; the reader bounds it
                 .send(listener);
         Response r = listener.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (r.getStatus() != 200) {
             String body = new String(listener.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            throw new IOException("HTTP " + r.getStatus() + " starting a command: " + body);
+            throw new IOException("HTTP " + r.getStatus() + " " + what + ": " + body);
         }
         if (r.getVersion() != HttpVersion.HTTP_2) {
             throw new IOException("expected HTTP/2, got " + r.getVersion());
