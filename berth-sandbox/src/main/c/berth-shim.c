@@ -45,6 +45,7 @@
 #define PROTOCOL_VERSION "1"
 #define MAX_MSG (16u << 20)         /* largest accepted message body */
 #define MAX_CONNS 256
+#define MAX_TTY_INPUT (1u << 20)    /* input queued for a terminal that is not reading it */
 #define SEG_BYTES (4ull << 20)      /* the next frame starts a new segment past this payload */
 #define READ_CHUNK (256u << 10)     /* one pipe read, one frame */
 #define PIPE_BYTES (1 << 20)
@@ -73,6 +74,8 @@ struct cmd {
     pid_t pid;
     int out_fd, err_fd;             /* read ends, -1 after EOF */
     int in_fd;                      /* stdin write end, -1 when done */
+    int tty_fd;                     /* a tty command's pty master, for input and resizes; -1 if none */
+    struct buf tin;                 /* input for the tty not yet written */
     char *in_buf;
     size_t in_len, in_off;
     int seg_fd;                     /* current segment, -1 before the first frame */
@@ -105,6 +108,7 @@ struct spawn_req {
     char id[65];
     char **argv, **envp, *cwd, *in;
     int argc, envc, has_in;
+    unsigned rows, cols;            /* a terminal of that size (both > 0), else pipes */
     size_t in_len;
     uint64_t timeout, retain;
 };
@@ -834,6 +838,10 @@ static int command_main(void *arg)
     reset_signals();
     setrlimit(RLIMIT_NOFILE, &g.nofile);
     setsid();
+    if (r->rows && ioctl(0, TIOCSCTTY, 0) < 0) { /* the pty becomes its controlling terminal: ^C, job control */
+        dprintf(2, "berth: no controlling terminal: %s\n", strerror(errno));
+        _exit(126);
+    }
     if (chdir(r->cwd) < 0) {
         dprintf(2, "berth: chdir %s: %s\n", r->cwd, strerror(errno));
         _exit(1);
@@ -872,13 +880,62 @@ static __attribute__((noreturn)) void report_failure(void)
     _exit(1);
 }
 
+/*
+ * In a helper inside the sandbox: a pty of the sandbox's own devpts (so that ttyname(), `tty` and
+ * programs that look their terminal up by name work inside), its slave on 0-2 at the asked size.
+ * Returns the master, or -1 with g_err.
+ */
+static int open_pty(const struct spawn_req *r)
+{
+    struct winsize ws = { .ws_row = (unsigned short)r->rows, .ws_col = (unsigned short)r->cols };
+    int unlock = 0;
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return fail("open /dev/ptmx: %m");
+    int slave = ioctl(master, TIOCSPTLCK, &unlock) < 0 ? -1 : ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0 || ioctl(slave, TIOCSWINSZ, &ws) < 0) {
+        fail("pty: %m");
+        close(master);
+        if (slave >= 0)
+            close(slave);
+        return -1;
+    }
+    dup2(slave, 0);
+    dup2(slave, 1);
+    dup2(slave, 2);
+    if (slave > 2)
+        close(slave);
+    return master;
+}
+
+/* "K<pid>\n" on fd 3, with the pty master as SCM_RIGHTS when there is one. */
+static void report_started(pid_t pid, int master)
+{
+    char m[24];
+    int len = snprintf(m, sizeof m, "K%d\n", (int)pid);
+    struct iovec iov = { m, (size_t)len };
+    union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } cbuf;
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (master >= 0) {
+        mh.msg_control = cbuf.b;
+        mh.msg_controllen = sizeof cbuf.b;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &master, sizeof(int));
+    }
+    while (sendmsg(3, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
 /* In a helper inside the sandbox: starts the command as the daemon's child (CLONE_PARENT, so the
  * daemon reaps it) and reports "K<pid>" (or "E<message>") on fd 3; returns whether it started. */
-static int clone_and_report(struct spawn_req *r)
+static int clone_and_report(struct spawn_req *r, int master)
 {
     pid_t pid = clone(command_main, clone_stack + sizeof clone_stack, CLONE_PARENT | SIGCHLD, r);
     if (pid > 0) {
-        dprintf(3, "K%d\n", (int)pid);
+        report_started(pid, master);
         return 0;
     }
     fail("clone: %m");
@@ -893,22 +950,50 @@ static __attribute__((noreturn)) void helper_main(struct spawn_req *r, int in_r,
 {
     if (in_r >= 0)
         dup2(in_r, 0);
-    dup2(out_w, 1);
-    dup2(err_w, 2);
+    if (out_w >= 0) { /* a tty command gets its pty once inside the sandbox */
+        dup2(out_w, 1);
+        dup2(err_w, 2);
+    }
     if (rep != 3 && dup3(rep, 3, O_CLOEXEC) < 0)
         _exit(1);
     close_range(4, ~0U, 0); /* nothing of the daemon may reach the sandbox */
     set_oom_adj("0");
-    if (join_cgroups(getpid()) == 0 && enter_sandbox() == 0)
-        _exit(clone_and_report(r) == 0 ? 0 : 1);
+    if (join_cgroups(getpid()) == 0 && enter_sandbox() == 0) {
+        int master = r->rows ? open_pty(r) : -1;
+        if (!r->rows || master >= 0)
+            _exit(clone_and_report(r, master) == 0 ? 0 : 1);
+    }
     report_failure();
 }
 
+/*
+ * Reads a helper's "K<pid>" or "E<message>" line from a socket, and the pty master that comes
+ * with a tty command's K (into *master, else -1); returns the line's length or -1 with g_err.
+ */
+static ssize_t recv_reply(int fd, char *b, size_t cap, int *master)
+{
+    union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } cbuf;
+    struct iovec iov = { b, cap - 1 };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b };
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ssize_t n;
+    *master = -1;
+    if (poll(&p, 1, CHILD_REPLY_MS) <= 0)
+        return fail("timed out"), -1;
+    while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+            memcpy(master, CMSG_DATA(c), sizeof(int));
+    b[n > 0 ? n : 0] = 0; /* a helper writes its line at once: one recvmsg reads it whole */
+    return n;
+}
+
 /* Reads a helper's "K<pid>" or "E<message>" line: the command's host pid or -1 with g_err. */
-static pid_t helper_result(int fd, pid_t h)
+static pid_t helper_result(int fd, pid_t h, int *master)
 {
     char m[sizeof g_err + 4];
-    ssize_t n = read_reply(fd, m, sizeof m, CHILD_REPLY_MS);
+    ssize_t n = recv_reply(fd, m, sizeof m, master);
     close(fd);
     if (n <= 0)
         kill(h, SIGKILL);
@@ -956,7 +1041,7 @@ static __attribute__((noreturn)) void warm_main(int sock)
 /* Reads one spawn request, clones its command and answers; -1 when the connection is done with. */
 static int warm_request(int devnull)
 {
-    uint32_t hdr[3];
+    uint32_t hdr[4];
     union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } cbuf;
     int fds[3], nfds = 0, rc = -1;
     size_t got = 0;
@@ -984,10 +1069,10 @@ static int warm_request(int devnull)
     }
     size_t total = hdr[0], argc = hdr[1], envc = hdr[2], nstr = 0;
     char *body = malloc(total + 1);
-    struct spawn_req r = { 0 };
+    struct spawn_req r = { .rows = hdr[3] >> 16, .cols = hdr[3] & 0xffff };
     r.argv = calloc(argc + 1, sizeof *r.argv);
     r.envp = calloc(envc + 1, sizeof *r.envp);
-    if (nfds < 2 || argc < 1 || !body || !r.argv || !r.envp)
+    if ((r.rows ? nfds != 0 : nfds < 2) || argc < 1 || !body || !r.argv || !r.envp)
         goto free_out;
     for (got = 0; got < total;) {
         ssize_t n = read(3, body + got, total - got);
@@ -1008,10 +1093,23 @@ static int warm_request(int devnull)
     }
     if (nstr != 1 + argc + envc)
         goto free_out;
-    dup2(nfds == 3 ? fds[0] : devnull, 0);
-    dup2(fds[nfds - 2], 1);
-    dup2(fds[nfds - 1], 2);
-    (void)clone_and_report(&r); /* a failed clone is answered and the helper serves on */
+    int master = -1;
+    if (r.rows) {
+        if ((master = open_pty(&r)) < 0) {
+            char m[sizeof g_err + 2];
+            snprintf(m, sizeof m, "E%s\n", g_err);
+            (void)write_all(3, m, strlen(m));
+            rc = 0;
+            goto free_out;
+        }
+    } else {
+        dup2(nfds == 3 ? fds[0] : devnull, 0);
+        dup2(fds[nfds - 2], 1);
+        dup2(fds[nfds - 1], 2);
+    }
+    (void)clone_and_report(&r, master); /* a failed clone is answered and the helper serves on */
+    if (master >= 0)
+        close(master); /* the daemon has its own copy now */
     rc = 0;
     /* the command has its own copies: the helper must not keep its pipes open (no EOF otherwise) */
     dup2(devnull, 0);
@@ -1072,7 +1170,7 @@ static void warm_arm(void)
 
 /* Hands the command to the warm helper: 1 if there is none usable (nothing was started), else
  * 0 with *pid set as run_command() returns it. The helper serves on unless it failed. */
-static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t *pid)
+static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t *pid, int *master)
 {
     char m[8], *body, *p;
     size_t total = strlen(r->cwd) + 1;
@@ -1101,18 +1199,22 @@ static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t
         p = stpcpy(p, r->envp[i]) + 1;
     if (in_r >= 0)
         fds[nfds++] = in_r;
-    fds[nfds++] = out_w;
-    fds[nfds++] = err_w;
-    uint32_t hdr[3] = { (uint32_t)total, (uint32_t)r->argc, (uint32_t)r->envc };
+    if (out_w >= 0) {
+        fds[nfds++] = out_w;
+        fds[nfds++] = err_w;
+    }
+    uint32_t hdr[4] = { (uint32_t)total, (uint32_t)r->argc, (uint32_t)r->envc, r->rows << 16 | r->cols };
     union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } cbuf;
     struct iovec iov = { hdr, sizeof hdr };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b,
-                         .msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int)) };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = nfds ? cbuf.b : NULL,
+                         .msg_controllen = nfds ? CMSG_SPACE((size_t)nfds * sizeof(int)) : 0 };
+    if (nfds) {
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    }
     ssize_t w;
     while ((w = sendmsg(g.warm_fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
@@ -1124,7 +1226,7 @@ static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t
         return 1;
     }
     char k[sizeof g_err + 4];
-    ssize_t n = read_reply(g.warm_fd, k, sizeof k, CHILD_REPLY_MS);
+    ssize_t n = recv_reply(g.warm_fd, k, sizeof k, master);
     if (n > 1 && k[0] == 'K') {
         *pid = (pid_t)atoi(k + 1);
     } else if (n > 1 && k[0] == 'E') {
@@ -1137,16 +1239,17 @@ static int warm_spawn(struct spawn_req *r, int in_r, int out_w, int err_w, pid_t
     return 0;
 }
 
-/* Starts the command; returns its host pid or -1 with g_err. */
-static pid_t run_command(struct spawn_req *r, int in_r, int out_w, int err_w)
+/* Starts the command; returns its host pid or -1 with g_err, and a tty command's pty master. */
+static pid_t run_command(struct spawn_req *r, int in_r, int out_w, int err_w, int *master)
 {
     int rp[2];
     pid_t pid;
     g.warm_want = 1; /* re-armed lazily (if it is gone), after this request: never in a loop */
-    if (warm_spawn(r, in_r, out_w, err_w, &pid) == 0)
+    if (warm_spawn(r, in_r, out_w, err_w, &pid, master) == 0)
         return pid;
-    if (pipe2(rp, O_CLOEXEC) < 0)
-        return fail("pipe: %m");
+    /* a socket, not a pipe: a tty command's pty master comes back over it */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rp) < 0)
+        return fail("socketpair: %m");
     pid_t h = fork();
     if (h == 0) {
         close(rp[0]);
@@ -1157,7 +1260,7 @@ static pid_t run_command(struct spawn_req *r, int in_r, int out_w, int err_w)
         close(rp[0]);
         return fail("fork: %m");
     }
-    return helper_result(rp[0], h);
+    return helper_result(rp[0], h, master);
 }
 
 /* ------------------------------------------------------------------ daemon: output log */
@@ -1303,6 +1406,23 @@ static void cmd_feed(struct cmd *c)
     c->in_buf = NULL;
 }
 
+/* Writes what is queued for a tty command's terminal, as far as the pty takes it now. */
+static void cmd_tty_flush(struct cmd *c)
+{
+    while (c->tty_fd >= 0 && c->tin.len > 0) {
+        ssize_t w = write(c->tty_fd, c->tin.p, c->tin.len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN)
+            return; /* POLLOUT brings us back */
+        if (w <= 0) { /* EIO: nobody has the terminal open any more */
+            c->tin.len = 0;
+            return;
+        }
+        buf_consume(&c->tin, (size_t)w);
+    }
+}
+
 /* ------------------------------------------------------------------ daemon: connections */
 
 static void conn_queue(struct conn *k, struct msg *m)
@@ -1441,11 +1561,12 @@ static void write_exit_record(const struct cmd *c, const struct exitinfo *e)
 
 static void cmd_free(struct cmd *c)
 {
-    int fds[] = { c->out_fd, c->err_fd, c->in_fd, c->seg_fd };
+    int fds[] = { c->out_fd, c->err_fd, c->in_fd, c->seg_fd, c->tty_fd };
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
         if (fds[i] >= 0)
             close(fds[i]);
     free(c->in_buf);
+    buf_free(&c->tin);
     free(c->segs);
     free(c);
 }
@@ -1516,15 +1637,38 @@ static struct cmd *cmd_start(struct spawn_req *r)
     if (!c)
         return fail("out of memory"), NULL;
     snprintf(c->id, sizeof c->id, "%s", r->id);
-    c->out_fd = c->err_fd = c->in_fd = c->seg_fd = -1;
+    c->out_fd = c->err_fd = c->in_fd = c->seg_fd = c->tty_fd = -1;
     c->retain = r->retain;
     c->started_ms = wall_ms();
     c->hold_until = mono_ms() + FIRST_WATCH_MS;
+    if (r->rows) { /* a terminal: one stream (the pty master) for output, input and resizes */
+        int master = -1;
+        c->pid = run_command(r, -1, -1, -1, &master);
+        if (c->pid <= 0 || master < 0) {
+            if (master >= 0)
+                close(master);
+            if (c->pid > 0)
+                fail("the spawn helper sent no pty");
+            goto fail;
+        }
+        c->out_fd = master;
+        if ((c->tty_fd = fcntl(master, F_DUPFD_CLOEXEC, 0)) < 0) {
+            fail("dup: %m");
+            goto fail;
+        }
+        set_pipe(c->out_fd, 1);
+        if (r->has_in && buf_reserve(&c->tin, r->in_len) == 0) { /* typed ahead: the first input */
+            memcpy(c->tin.p, r->in, r->in_len);
+            c->tin.len = r->in_len;
+        }
+        goto started;
+    }
     if (pipe2(p, O_CLOEXEC) < 0 || pipe2(p + 2, O_CLOEXEC) < 0 || (r->has_in && pipe2(p + 4, O_CLOEXEC) < 0)) {
         fail("pipe: %m");
         goto fail;
     }
-    c->pid = run_command(r, p[4], p[1], p[3]);
+    int no_pty;
+    c->pid = run_command(r, p[4], p[1], p[3], &no_pty);
     if (c->pid <= 0)
         goto fail;
     close(p[1]);
@@ -1543,6 +1687,7 @@ static struct cmd *cmd_start(struct spawn_req *r)
         r->in = NULL;
         cmd_feed(c);
     }
+started:
     if (r->timeout) /* capped at ~35 years so that the sum cannot overflow */
         c->deadline = mono_ms() + (long long)(r->timeout > (1ULL << 40) ? (1ULL << 40) : r->timeout);
     c->next = g.cmds;
@@ -1616,8 +1761,15 @@ static int parse_spawn(const char *b, size_t n, struct spawn_req *r)
             memcpy(r->in, f.p, f.len);
         }
     }
-    if (get_num(b, n, 't', &r->timeout) < 0 || get_num(b, n, 'r', &r->retain) < 0)
+    uint64_t rows = 0, cols = 0;
+    if (get_num(b, n, 't', &r->timeout) < 0 || get_num(b, n, 'r', &r->retain) < 0 || get_num(b, n, 'y', &rows) < 0
+        || get_num(b, n, 'x', &cols) < 0)
         return fail("invalid number");
+    if ((rows || cols) && (rows < 1 || cols < 1 || rows > 65535 || cols > 65535))
+        return fail("a terminal needs 1 to 65535 rows and columns, not %llux%llu",
+                    (unsigned long long)rows, (unsigned long long)cols);
+    r->rows = (unsigned)rows;
+    r->cols = (unsigned)cols;
     if (!r->cwd && !(r->cwd = strdup("/")))
         return fail("out of memory");
     return 0;
@@ -1701,6 +1853,55 @@ static void begin_shutdown(const char *why)
     }
 }
 
+/* The running tty command a request names, or NULL after replying why not. */
+static struct cmd *tty_target(struct conn *k, const char *b, size_t n)
+{
+    char id[65];
+    struct cmd *c;
+    if (get_id(b, n, id) < 0)
+        return reply_err(k, "bad_request", "missing or invalid command id"), NULL;
+    if (!(c = find_cmd(id)) || c->exited)
+        return reply_err(k, "not_found", "no running command %s", id), NULL;
+    if (c->tty_fd < 0)
+        return reply_err(k, "bad_request", "command %s has no terminal", id), NULL;
+    return c;
+}
+
+/* 'I': bytes for a tty command's terminal, queued in order; refused while too much is pending. */
+static void req_input(struct conn *k, const char *b, size_t n)
+{
+    struct field f;
+    struct cmd *c = tty_target(k, b, n);
+    if (!c)
+        return;
+    if (get_field(b, n, 'd', &f) <= 0)
+        return reply_err(k, "bad_request", "no input bytes");
+    if (c->tin.len + f.len > MAX_TTY_INPUT)
+        return reply_err(k, "busy", "command %s is not reading its terminal: %zu bytes are waiting", c->id, c->tin.len);
+    if (buf_reserve(&c->tin, f.len) < 0)
+        return reply_err(k, "busy", "out of memory");
+    memcpy(c->tin.p + c->tin.len, f.p, f.len);
+    c->tin.len += f.len;
+    cmd_tty_flush(c);
+    reply_ok(k);
+}
+
+/* 'Z': a new terminal size; the kernel tells the foreground job (SIGWINCH). */
+static void req_resize(struct conn *k, const char *b, size_t n)
+{
+    uint64_t rows = 0, cols = 0;
+    struct cmd *c = tty_target(k, b, n);
+    if (!c)
+        return;
+    if (get_num(b, n, 'y', &rows) <= 0 || get_num(b, n, 'x', &cols) <= 0 || rows < 1 || cols < 1 || rows > 65535
+        || cols > 65535)
+        return reply_err(k, "bad_request", "a terminal needs 1 to 65535 rows and columns");
+    struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+    if (ioctl(c->tty_fd, TIOCSWINSZ, &ws) < 0)
+        return reply_err(k, "not_found", "command %s: resize: %s", c->id, strerror(errno));
+    reply_ok(k);
+}
+
 static void handle_request(struct conn *k, int type, const char *b, size_t n)
 {
     struct field f;
@@ -1717,6 +1918,10 @@ static void handle_request(struct conn *k, int type, const char *b, size_t n)
         req_watch(k, b, n);
     else if (type == 'K')
         req_signal(k, b, n);
+    else if (type == 'I')
+        req_input(k, b, n);
+    else if (type == 'Z')
+        req_resize(k, b, n);
     else if (type == 'Q') {
         m_start(&m, 'O');
         m_num(&m, 'p', getpid());
@@ -1965,7 +2170,7 @@ static int next_timeout(long long now)
     return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
 }
 
-enum { P_LISTEN, P_SIGNAL, P_CONN, P_OUT, P_ERR, P_IN };
+enum { P_LISTEN, P_SIGNAL, P_CONN, P_OUT, P_ERR, P_IN, P_TTY };
 
 static __attribute__((noreturn)) void event_loop(void)
 {
@@ -1975,7 +2180,7 @@ static __attribute__((noreturn)) void event_loop(void)
     for (;;) {
         size_t n = 0, need = 2 + MAX_CONNS;
         for (struct cmd *c = g.cmds; c; c = c->next)
-            need += 3;
+            need += 4;
         if (need > cap) {
             struct pollfd *np = realloc(pf, need * sizeof *pf);
             struct slot *ns = np ? realloc(sl, need * sizeof *sl) : NULL;
@@ -2004,6 +2209,8 @@ static __attribute__((noreturn)) void event_loop(void)
                 ADD(c->err_fd, POLLIN, P_ERR, c);
             if (c->in_fd >= 0)
                 ADD(c->in_fd, POLLOUT, P_IN, c);
+            if (c->tty_fd >= 0 && c->tin.len)
+                ADD(c->tty_fd, POLLOUT, P_TTY, c);
         }
 #undef ADD
         if (poll(pf, n, next_timeout(mono_ms())) < 0 && errno != EINTR) {
@@ -2030,6 +2237,7 @@ static __attribute__((noreturn)) void event_loop(void)
             case P_OUT: if (c->out_fd >= 0 && !c->paused) cmd_read(c, 1); break;
             case P_ERR: if (c->err_fd >= 0 && !c->paused) cmd_read(c, 2); break;
             case P_IN: if (c->in_fd >= 0) cmd_feed(c); break;
+            case P_TTY: cmd_tty_flush(c); break;
             }
         }
         long long now = mono_ms();

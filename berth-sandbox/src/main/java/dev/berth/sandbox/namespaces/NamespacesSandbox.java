@@ -47,6 +47,9 @@ final class NamespacesSandbox implements Sandbox {
         }
         m.add('t', c.timeout() == null ? 0 : c.timeout().toMillis());
         m.add('r', c.retainBytes());
+        if (c.terminal() != null) {
+            m.add('y', c.terminal().rows()).add('x', c.terminal().cols());
+        }
         shim.call(m.build());
         return new ShimCommand(c.id(), commandDir(spec, c.id()), shim);
     }

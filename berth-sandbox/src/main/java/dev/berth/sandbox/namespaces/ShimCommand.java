@@ -5,6 +5,7 @@ import dev.berth.sandbox.spi.CommandExit;
 import dev.berth.sandbox.spi.OutputCursor;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.TerminalSize;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -117,5 +118,15 @@ final class ShimCommand implements RunningCommand {
                 throw e;
             }
         }
+    }
+
+    @Override
+    public void write(byte[] input) {
+        shim.call(ShimMessage.of('I').add('i', id).add('d', input).build());
+    }
+
+    @Override
+    public void resize(TerminalSize size) {
+        shim.call(ShimMessage.of('Z').add('i', id).add('y', size.rows()).add('x', size.cols()).build());
     }
 }

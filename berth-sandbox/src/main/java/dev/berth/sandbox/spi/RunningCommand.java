@@ -21,4 +21,14 @@ public interface RunningCommand {
 
     /** Sends a signal to the command's process group; no-op once it finished. */
     void signal(int signal);
+
+    /**
+     * Types {@code input} on the command's terminal, after what was typed before. Refused (a
+     * {@link SandboxException}) for a command without a terminal, one that finished, or one that
+     * has not read the last MiB it was sent.
+     */
+    void write(byte[] input);
+
+    /** Gives the command's terminal a new size; its foreground job gets SIGWINCH. */
+    void resize(TerminalSize size);
 }

@@ -15,6 +15,8 @@ import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.sandbox.spi.SandboxException;
 import dev.berth.sandbox.spi.SandboxSpec;
+import dev.berth.sandbox.spi.TerminalSize;
+import dev.berth.sandbox.spi.CommandSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,6 +187,82 @@ public abstract class SandboxDriverContract {
             assertThat(end).isInstanceOf(OutputChunk.End.class);
             assertThat(((OutputChunk.End) end).exit().code()).isZero();
         }
+    }
+
+    private static CommandSpec onTerminal(TerminalSize size, String... argv) {
+        Map<String, String> env = new HashMap<>(CommandResult.ENV);
+        env.put("TERM", "xterm-256color");
+        env.put("PS1", "$ ");
+        return new CommandSpec("t-" + java.util.UUID.randomUUID().toString().substring(0, 12), List.of(argv), env,
+                "/mnt/workspace", null, null, 64L << 20, size);
+    }
+
+    @Test
+    void aTerminalCommandHasARealTtyOfTheAskedSize() throws Exception {
+        Sandbox s = start("tty");
+        RunningCommand c = s.spawn(onTerminal(new TerminalSize(30, 100), "/bin/sh", "-c",
+                "tty; stty size; test -t 0 && test -t 1 && echo on-a-terminal; echo err >&2"));
+        try (TerminalReader screen = new TerminalReader(c.follow(0))) {
+            assertThat(screen.await("\r\n")).startsWith("/dev/pts/"); // named in the sandbox's own devpts
+            screen.await("30 100\r\n");
+            screen.await("on-a-terminal\r\n");
+            screen.await("err\r\n"); // stderr is on the same terminal
+            assertThat(screen.awaitExit().code()).isZero();
+        }
+    }
+
+    @Test
+    void aShellOnATerminalTakesInputResizesAndCtrlC() throws Exception {
+        Sandbox s = start("shell");
+        RunningCommand sh = s.spawn(onTerminal(new TerminalSize(24, 80), "/bin/sh"));
+        try (TerminalReader screen = new TerminalReader(sh.follow(0))) {
+            screen.await("$ ");
+            sh.write("stty size\n".getBytes(StandardCharsets.UTF_8));
+            screen.await("24 80\r\n");
+            sh.resize(new TerminalSize(50, 120));
+            sh.write("stty size\n".getBytes(StandardCharsets.UTF_8));
+            screen.await("50 120\r\n");
+            // ^C stops the foreground job, not the shell (the output, not the echo, says so)
+            sh.write("sleep 100; echo after-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
+            screen.await("sleep 100");
+            sh.write(new byte[] {3});
+            screen.await("$ ");
+            sh.write("echo alive-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
+            String shown = screen.await("alive-42\r\n");
+            assertThat(shown).doesNotContain("after-42");
+            sh.write("exit 7\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(screen.awaitExit().code()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void terminalRequestsAreCheckedAndABlockedTerminalRefusesMoreInput() throws Exception {
+        Sandbox s = start("ttybad");
+        RunningCommand piped = s.spawn(spec(List.of("/bin/sh", "-c", "exec sleep 600")));
+        assertThatThrownBy(() -> piped.write("x".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("no terminal");
+        assertThatThrownBy(() -> piped.resize(new TerminalSize(10, 10)))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("no terminal");
+        assertThatThrownBy(() -> new TerminalSize(0, 0)).isInstanceOf(IllegalArgumentException.class);
+        // a program that never reads its terminal: the queue is bounded, and says so
+        RunningCommand deaf = s.spawn(onTerminal(new TerminalSize(24, 80), "/bin/sh", "-c", "stty -icanon; exec sleep 600"));
+        deaf.resize(new TerminalSize(TerminalSize.MAX, TerminalSize.MAX));
+        byte[] chunk = new byte[256 << 10];
+        java.util.Arrays.fill(chunk, (byte) 'x');
+        SandboxException refused = null;
+        for (int i = 0; i < 16 && refused == null; i++) {
+            try {
+                deaf.write(chunk);
+            } catch (SandboxException e) {
+                refused = e;
+            }
+        }
+        assertThat(refused).as("4 MiB into a terminal nobody reads").isNotNull();
+        assertThat(refused.getMessage()).contains("not reading its terminal");
+        // the sandbox goes on serving
+        assertThat(run(s, "echo still-here").stdout()).isEqualTo("still-here\n");
+        deaf.signal(9);
+        piped.signal(9);
     }
 
     @Test
