@@ -1861,9 +1861,10 @@ static struct cmd *tty_target(struct conn *k, const char *b, size_t n)
     if (get_id(b, n, id) < 0)
         return reply_err(k, "bad_request", "missing or invalid command id"), NULL;
     if (!(c = find_cmd(id)) || c->exited)
-        return reply_err(k, "not_found", "no running command %s", id), NULL;
+        return reply_err(k, find_cmd(id) || read_exit_record(id, &(struct exitinfo){0}) == 0 ? "finished" : "not_found",
+                         "no running command %s", id), NULL;
     if (c->tty_fd < 0)
-        return reply_err(k, "bad_request", "command %s has no terminal", id), NULL;
+        return reply_err(k, "no_terminal", "command %s has no terminal", id), NULL;
     return c;
 }
 

@@ -10,6 +10,7 @@ import dev.berth.api.model.CreateSessionRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ErrorResponse;
 import dev.berth.api.model.SessionInfo;
+import dev.berth.api.model.Tty;
 import dev.berth.api.stream.FrameCodec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,7 +85,7 @@ public final class BerthClient implements AutoCloseable {
     /** Starts a command without waiting for it. */
     public CommandInfo startCommand(String sessionId, CommandRequest request) {
         CommandRequest detached = new CommandRequest(request.command(), request.argv(), request.env(), request.cwd(),
-                request.stdin(), request.stdinBase64(), request.timeoutSeconds(), true);
+                request.stdin(), request.stdinBase64(), request.timeoutSeconds(), true, request.tty());
         return send(post("/v1/sessions/" + enc(sessionId) + "/commands", detached), CommandInfo.class);
     }
 
@@ -103,6 +104,21 @@ public final class BerthClient implements AutoCloseable {
                 .GET()
                 .build();
         return stream(r);
+    }
+
+    /** Types {@code bytes} on a command's terminal. */
+    public void input(String sessionId, String commandId, byte[] bytes) {
+        HttpRequest r = request("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/input")
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build();
+        send(r, Void.class);
+    }
+
+    /** Gives a command's terminal a new size. */
+    public void resize(String sessionId, String commandId, int rows, int cols) {
+        send(post("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/resize", new Tty(rows, cols)),
+                Void.class);
     }
 
     public void signal(String sessionId, String commandId, String signal) {

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param stdin text fed to the command's standard input (UTF-8); absent means /dev/null
  * @param stdinBase64 binary standard input, an alternative to {@code stdin}
  * @param detach start the command and answer with its id at once instead of streaming
+ * @param tty run it on a terminal of this size (stdout and stderr become one stream; type on it
+ *     with {@code POST …/input}); absent: pipes
  */
 public record CommandRequest(
         String command,
@@ -19,7 +21,14 @@ public record CommandRequest(
         String stdin,
         String stdinBase64,
         Long timeoutSeconds,
-        Boolean detach) {
+        Boolean detach,
+        Tty tty) {
+
+    /** A command on pipes. */
+    public CommandRequest(String command, List<String> argv, Map<String, String> env, String cwd, String stdin,
+            String stdinBase64, Long timeoutSeconds, Boolean detach) {
+        this(command, argv, env, cwd, stdin, stdinBase64, timeoutSeconds, detach, null);
+    }
 
     public static CommandRequest shell(String command) {
         return new CommandRequest(command, null, null, null, null, null, null, null);

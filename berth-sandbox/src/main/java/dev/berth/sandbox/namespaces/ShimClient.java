@@ -58,6 +58,9 @@ final class ShimClient {
             case "not_found" -> SandboxException.Kind.COMMAND_NOT_FOUND;
             case "exists" -> SandboxException.Kind.COMMAND_EXISTS;
             case "spawn_failed" -> SandboxException.Kind.SPAWN_FAILED;
+            case "no_terminal" -> SandboxException.Kind.NO_TERMINAL;
+            case "finished" -> SandboxException.Kind.COMMAND_FINISHED;
+            case "busy" -> SandboxException.Kind.BUSY;
             default -> SandboxException.Kind.FAILED;
         };
         return new SandboxException(kind, message);

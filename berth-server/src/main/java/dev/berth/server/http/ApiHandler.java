@@ -99,6 +99,9 @@ public final class ApiHandler extends Handler.Abstract {
                 code = switch (s.kind()) {
                     case UNAVAILABLE -> ErrorCode.SANDBOX_UNAVAILABLE;
                     case COMMAND_NOT_FOUND -> ErrorCode.COMMAND_NOT_FOUND;
+                    case NO_TERMINAL -> ErrorCode.NO_TERMINAL;
+                    case COMMAND_FINISHED -> ErrorCode.COMMAND_FINISHED;
+                    case BUSY -> ErrorCode.INPUT_BACKLOG;
                     default -> ErrorCode.SANDBOX_FAILED;
                 };
                 message = s.getMessage();

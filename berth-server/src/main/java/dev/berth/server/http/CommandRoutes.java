@@ -3,6 +3,7 @@ package dev.berth.server.http;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.Tty;
 import dev.berth.api.stream.FrameCodec;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.server.sessions.CommandService;
@@ -31,7 +32,15 @@ public final class CommandRoutes {
                 Route.of("GET", "/v1/sessions/{id}/commands/{cid}",
                         x -> x.json(200, commands.get(x.param("id"), x.param("cid")))),
                 Route.of("GET", "/v1/sessions/{id}/commands/{cid}/output", this::output),
-                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/signal", this::signal));
+                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/signal", this::signal),
+                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/input", x -> {
+                    commands.input(x.param("id"), x.param("cid"), x.bytes()); // raw bytes, as typed
+                    x.json(204, null);
+                }),
+                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/resize", x -> {
+                    commands.resize(x.param("id"), x.param("cid"), x.body(Tty.class, null));
+                    x.json(204, null);
+                }));
     }
 
     private void run(Exchange x) throws Exception {

@@ -43,11 +43,9 @@ public final class Exchange {
         return request.getHeaders().get(h);
     }
 
-    /** Reads the JSON body into {@code type}; an absent body gives {@code ifEmpty}. */
-    <T> T body(Class<T> type, T ifEmpty) throws IOException {
-        String contentType = header(HttpHeader.CONTENT_TYPE);
-        long declared = request.getLength();
-        if (declared > maxBody) {
+    /** The request body as it came, up to the size limit. */
+    byte[] bytes() throws IOException {
+        if (request.getLength() > maxBody) {
             throw tooLarge();
         }
         byte[] bytes;
@@ -57,6 +55,13 @@ public final class Exchange {
         if (bytes.length > maxBody) {
             throw tooLarge();
         }
+        return bytes;
+    }
+
+    /** Reads the JSON body into {@code type}; an absent body gives {@code ifEmpty}. */
+    <T> T body(Class<T> type, T ifEmpty) throws IOException {
+        String contentType = header(HttpHeader.CONTENT_TYPE);
+        byte[] bytes = bytes();
         if (bytes.length == 0 || new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
             if (ifEmpty == null) {
                 throw new ApiException(ErrorCode.MISSING_FIELD, "this call needs a JSON body");

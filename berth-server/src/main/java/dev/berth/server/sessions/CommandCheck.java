@@ -3,6 +3,8 @@ package dev.berth.server.sessions;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.Tty;
+import dev.berth.sandbox.spi.TerminalSize;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -50,6 +52,21 @@ final class CommandCheck {
             }
         }
         return null;
+    }
+
+    /** The terminal a command asked for, or null for pipes. */
+    static TerminalSize terminal(Tty tty) {
+        if (tty == null) {
+            return null;
+        }
+        if (tty.rows() == null || tty.cols() == null) {
+            throw new ApiException(ErrorCode.MISSING_FIELD, "a tty needs \"rows\" and \"cols\"");
+        }
+        try {
+            return new TerminalSize(tty.rows(), tty.cols());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, e.getMessage());
+        }
     }
 
     static Duration timeout(CommandRequest r) {

@@ -7,6 +7,7 @@ import dev.berth.api.model.CommandState;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ExitStatus;
 import dev.berth.api.model.SessionState;
+import dev.berth.api.model.Tty;
 import dev.berth.sandbox.spi.CommandExit;
 import dev.berth.sandbox.spi.CommandSpec;
 import dev.berth.sandbox.spi.RunningCommand;
@@ -14,6 +15,7 @@ import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.sandbox.spi.SandboxException;
 import dev.berth.sandbox.spi.SandboxSpec;
+import dev.berth.sandbox.spi.TerminalSize;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.store.CommandRecord;
 import dev.berth.server.store.SessionRecord;
@@ -50,6 +52,7 @@ public final class CommandService {
         }
         byte[] stdin = CommandCheck.stdin(request);
         Duration timeout = CommandCheck.timeout(request);
+        TerminalSize terminal = CommandCheck.terminal(request.tty());
         Map<String, String> extraEnv = request.env() == null ? Map.of() : request.env();
         EnvCheck.validate(extraEnv);
         return sessions.lifecycle().withLock(sessionId, () -> {
@@ -62,7 +65,7 @@ public final class CommandService {
             sessions.touch(sessionId);
             try {
                 RunningCommand rc = sandbox.spawn(new CommandSpec(cid, argv, EnvCheck.commandEnv(s, extraEnv), cwd, stdin,
-                        timeout, config.outputRetainBytes()));
+                        timeout, config.outputRetainBytes(), terminal));
                 return new StartedCommand(record, rc);
             } catch (SandboxException e) {
                 store.updateCommand(record.finished(CommandState.LOST, null, 0));
@@ -108,6 +111,16 @@ public final class CommandService {
 
     public void signal(String sessionId, String commandId, int signal) {
         output(sessionId, commandId).signal(signal);
+    }
+
+    /** Types on a command's terminal (typing is activity in the session). */
+    public void input(String sessionId, String commandId, byte[] bytes) {
+        output(sessionId, commandId).write(bytes);
+    }
+
+    public void resize(String sessionId, String commandId, Tty size) {
+        TerminalSize terminal = CommandCheck.terminal(size == null ? new Tty(null, null) : size);
+        output(sessionId, commandId).resize(terminal);
     }
 
     public static ExitStatus toStatus(CommandExit e) {
