@@ -4,6 +4,7 @@ import dev.berth.cli.commands.AotTrainCommand;
 import dev.berth.cli.commands.AttachCommand;
 import dev.berth.cli.commands.CommandCommand;
 import dev.berth.cli.commands.DownCommand;
+import dev.berth.cli.commands.ExecCommand;
 import dev.berth.cli.commands.RunCommand;
 import dev.berth.cli.commands.ServeCommand;
 import dev.berth.cli.commands.SessionCommand;
@@ -25,13 +26,13 @@ import picocli.CommandLine.Mixin;
         versionProvider = Main.Version.class,
         description = "Berth: a self-hosted runtime for autonomous coding agents.%n"
                 + "Sessions are isolated sandboxes with a persistent workspace at /mnt/workspace.",
-        footer = {"", "Exit status: run and attach exit with the command's status (128+N for signal N);",
+        footer = {"", "Exit status: run, attach and exec exit with the command's status (128+N for signal N);",
                 "125 when Berth itself failed; other commands 0 on success, 1 on error, 2 on bad usage."})
 public final class Main implements Runnable, Connected {
     /** Every subcommand, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-            SessionCommand.class, RunCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
+            SessionCommand.class, RunCommand.class, ExecCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
             CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class);
     /** The subcommands that speak about all the others. */
     private static final Set<String> NEEDS_ALL = Set.of("help", "generate-completion");

@@ -47,16 +47,22 @@ public final class RunCommand implements Callable<Integer>, ExitCodes.PassesThro
     @Override
     public Integer call() throws IOException, InterruptedException {
         BerthClient client = Connected.of(spec).client();
-        String input = null;
-        if (stdin) {
-            input = Base64.getEncoder().encodeToString(System.in.readAllBytes());
-        }
-        CommandRequest request = new CommandRequest(null, argv, env, cwd, null, input, timeout, null);
+        CommandRequest request = new CommandRequest(null, argv, env, cwd, null, stdin ? stdinBase64() : null, timeout, null);
         if (detach) {
             CommandInfo c = client.startCommand(session, request);
             System.out.println(c.id());
             return 0;
         }
+        return stream(client, session, request);
+    }
+
+    /** This process's whole standard input, for a command's stdin. */
+    static String stdinBase64() throws IOException {
+        return Base64.getEncoder().encodeToString(System.in.readAllBytes());
+    }
+
+    /** Runs the command, prints its output (re-attaching after a break) and returns its exit status. */
+    static int stream(BerthClient client, String session, CommandRequest request) throws InterruptedException {
         StreamPrinter printer = new StreamPrinter(System.err, 0);
         StreamFrame.Exit exit = printer.print(client.runCommand(session, request), client, session,
                 offset -> client.output(session, printer.commandId(), offset));

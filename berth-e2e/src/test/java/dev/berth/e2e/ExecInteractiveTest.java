@@ -1,0 +1,108 @@
+package dev.berth.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.Json;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code berth exec --it} in a real terminal (tmux): what a person at the keyboard sees. */
+@Timeout(300)
+class ExecInteractiveTest {
+    @TempDir
+    static Path data;
+
+    static Cli cli;
+    static ServerProcess server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Tmux.available(), "tmux is not installed (.ci/run installs it)");
+        cli = new Cli(data, Map.of());
+        server = ServerProcess.start(cli, data);
+        JsonNode health = Json.mapper().readTree(cli.run("status", "--json").stdout());
+        assumeTrue(health.get("driverAvailable").asBoolean(), () -> "sandboxes unavailable: " + health.get("driverProblem"));
+        assertThat(cli.run("session", "create", "tty").exit()).isZero();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            cli.run("session", "rm", "tty");
+            server.close();
+        }
+    }
+
+    /** The CLI in a terminal, then its exit status on the screen once it is done. */
+    private static String berth(String args) {
+        return "BERTH_DIST=" + Cli.DIST + " " + Cli.ROOT.resolve("berth") + " --data " + data + " " + args
+                + "; echo berth-exit=$?; sleep 600";
+    }
+
+    @Test
+    void aShellThatFeelsLocal() throws Exception {
+        try (Tmux t = Tmux.start("shell", 100, 30, berth("exec --it tty"))) {
+            t.await("root@tty:/mnt/workspace#");
+            // colours reach the terminal
+            t.type("ls --color=always /usr");
+            t.await("share");
+            assertThat(t.screen(true)).contains("\u001b[");
+            // Tab completes a file name
+            t.type("touch uniquefilename.txt; clear");
+            t.send("l", "s", " ", "u", "n", "i", "q", "Tab");
+            t.await("ls uniquefilename.txt");
+            t.send("Enter");
+            // Ctrl+C stops the foreground job; the shell lives on
+            t.type("sleep 100");
+            t.send("C-c");
+            t.type("echo alive-$((40+2))");
+            t.await("alive-42");
+            // the window size follows the terminal
+            t.type("stty size");
+            t.await("30 100");
+            t.resize(120, 40);
+            t.type("clear; stty size");
+            t.await("40 120");
+            // a full-screen editor opens, edits and saves
+            t.type("vim note.txt");
+            t.await("note.txt");
+            t.send("i", "hello from vim", "Escape", ":wq", "Enter");
+            t.type("clear; cat note.txt | tr a-z A-Z");
+            t.await("HELLO FROM VIM");
+            // the program's exit status is the CLI's
+            t.type("exit 5");
+            t.await("berth-exit=5");
+        }
+        assertThat(cli.run("run", "tty", "--", "cat", "/mnt/workspace/note.txt").stdout()).isEqualTo("hello from vim\n");
+    }
+
+    @Test
+    void detachAndComeBackFromAnotherClient() throws Exception {
+        String id;
+        try (Tmux first = Tmux.start("first", 100, 30,
+                berth("exec --it tty -- sh -c 'i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.1; done'"))) {
+            first.await("tick-3\n");
+            first.send("C-]");
+            String screen = first.await("berth-exit=0");
+            Matcher m = Pattern.compile("--tty (c-[a-z0-9]+)").matcher(screen);
+            assertThat(m.find()).as(screen).isTrue();
+            id = m.group(1);
+        }
+        try (Tmux second = Tmux.start("second", 100, 30, berth("exec --it tty --tty " + id))) {
+            // what it printed while nobody watched, then it goes on; ^C ends it (128 + SIGINT)
+            String screen = second.await("tick-40\n");
+            assertThat(screen).doesNotContain("berth: ");
+            second.send("C-c");
+            second.await("berth-exit=130");
+        }
+    }
+}
