@@ -76,8 +76,9 @@ class NamespacesDriverTest extends SandboxDriverContract {
                 held.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
             }
             try (OutputCursor cursor = task.follow(8)) { // past "started\n": it must wait on a watch
+                // refused at accept, or hung up on before the refusal could be read: "try again" either way
                 assertThatThrownBy(() -> cursor.next(Duration.ofSeconds(5)))
-                        .isInstanceOf(IOException.class).hasMessageContaining("too many connections");
+                        .isInstanceOf(IOException.class).hasMessageContaining("try again");
             }
         } finally {
             for (SocketChannel c : held) {
