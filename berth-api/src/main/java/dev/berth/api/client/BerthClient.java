@@ -99,7 +99,13 @@ public final class BerthClient implements AutoCloseable {
 
     /** The command's output from {@code offset}, following it until it exits. */
     public InputStream output(String sessionId, String commandId, long offset) {
-        HttpRequest r = request("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/output?offset=" + offset)
+        return output(sessionId, commandId, offset, 0);
+    }
+
+    /** The same, with a heartbeat at least every {@code heartbeatSeconds} while it is quiet (0: the server's). */
+    public InputStream output(String sessionId, String commandId, long offset, int heartbeatSeconds) {
+        HttpRequest r = request("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/output?offset=" + offset
+                + (heartbeatSeconds > 0 ? "&heartbeat=" + heartbeatSeconds : ""))
                 .header("Accept", FrameCodec.MEDIA_TYPE)
                 .GET()
                 .build();

@@ -110,9 +110,10 @@ public final class ExecCommand implements Callable<Integer>, ExitCodes.PassesThr
     }
 
     private int follow(BerthClient client, String id) throws InterruptedException {
-        StreamPrinter printer = new StreamPrinter(System.err, 0);
-        StreamFrame.Exit exit = printer.print(client.output(session, id, 0), client, session,
-                offset -> client.output(session, id, offset));
+        int heartbeat = TerminalSession.HEARTBEAT_SECONDS;
+        StreamPrinter printer = new StreamPrinter(System.err, 0, TerminalSession.SILENCE_LIMIT);
+        StreamFrame.Exit exit = printer.print(client.output(session, id, 0, heartbeat), client, session,
+                offset -> client.output(session, id, offset, heartbeat));
         return exit.status().shellStatus();
     }
 }

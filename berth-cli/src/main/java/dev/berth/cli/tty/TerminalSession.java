@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,6 +26,10 @@ import org.jline.terminal.Terminal;
 public final class TerminalSession {
     /** Ctrl+], as telnet and docker have it. */
     public static final int DEFAULT_DETACH_KEY = 0x1d;
+    /** A quiet terminal's stream still carries a frame this often... */
+    public static final int HEARTBEAT_SECONDS = 2;
+    /** ...so a connection that carried nothing for this long is dead, whatever TCP thinks. */
+    public static final Duration SILENCE_LIMIT = Duration.ofSeconds(5);
 
     private final BerthClient client;
     private final String session;
@@ -82,9 +87,9 @@ public final class TerminalSession {
 
     private void copyOutput(long fromOffset) {
         try {
-            StreamPrinter printer = new StreamPrinter(notices, fromOffset);
-            StreamFrame.Exit exit = printer.print(client.output(session, commandId, fromOffset), client, session,
-                    offset -> client.output(session, commandId, offset));
+            StreamPrinter printer = new StreamPrinter(notices, fromOffset, SILENCE_LIMIT);
+            StreamFrame.Exit exit = printer.print(client.output(session, commandId, fromOffset, HEARTBEAT_SECONDS), client,
+                    session, offset -> client.output(session, commandId, offset, HEARTBEAT_SECONDS));
             done.complete(exit.status().shellStatus());
         } catch (RuntimeException | InterruptedException e) {
             notices.println("berth: " + e.getMessage());

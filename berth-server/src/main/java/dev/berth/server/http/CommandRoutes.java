@@ -52,7 +52,7 @@ public final class CommandRoutes {
             x.json(201, commands.get(sessionId, cid));
             return;
         }
-        stream(x, sessionId, cid, started.command(), 0);
+        stream(x, sessionId, cid, started.command(), 0, heartbeat);
     }
 
     private void output(Exchange x) throws Exception {
@@ -68,10 +68,27 @@ public final class CommandRoutes {
         if (offset < 0) {
             throw new ApiException(ErrorCode.INVALID_FIELD, "offset must not be negative");
         }
-        stream(x, sessionId, cid, commands.output(sessionId, cid), offset);
+        stream(x, sessionId, cid, commands.output(sessionId, cid), offset, heartbeat(x.query("heartbeat")));
     }
 
-    private void stream(Exchange x, String sessionId, String cid, RunningCommand command, long offset) throws Exception {
+    /** {@code ?heartbeat=S}: a client that wants to notice a dead connection sooner asks for more heartbeats. */
+    private Duration heartbeat(String seconds) {
+        if (seconds == null) {
+            return heartbeat;
+        }
+        try {
+            long s = Long.parseLong(seconds);
+            if (s >= 1 && s <= 3600) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // the same answer as out of range
+        }
+        throw new ApiException(ErrorCode.INVALID_FIELD, "heartbeat must be 1 to 3600 seconds");
+    }
+
+    private void stream(Exchange x, String sessionId, String cid, RunningCommand command, long offset, Duration heartbeat)
+            throws Exception {
         String accept = x.header(HttpHeader.ACCEPT);
         boolean binary = accept != null && accept.contains(FrameCodec.MEDIA_TYPE);
         x.response.getHeaders().put("X-Berth-Command-Id", cid);
