@@ -97,6 +97,8 @@ class ExecInteractiveTest {
             assertThat(m.find()).as(screen).isTrue();
             id = m.group(1);
         }
+        Cli.Result ls = cli.run("tty", "ls", "tty");
+        assertThat(ls.stdout()).as(ls.stderr()).startsWith("ID").contains(id).contains("sh -c");
         try (Tmux second = Tmux.start("second", 100, 30, berth("exec --it tty --tty " + id))) {
             // what it printed while nobody watched, then it goes on; ^C ends it (128 + SIGINT)
             String screen = second.await("tick-40\n");
@@ -104,5 +106,6 @@ class ExecInteractiveTest {
             second.send("C-c");
             second.await("berth-exit=130");
         }
+        assertThat(cli.run("tty", "ls", "tty").stdout()).doesNotContain(id);
     }
 }

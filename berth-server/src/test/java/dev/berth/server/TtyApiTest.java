@@ -57,6 +57,8 @@ class TtyApiTest {
     @Test
     void typeOnATerminalResizeItAndReadItBackFromAnyOffset() throws Exception {
         CommandInfo sh = shell(24, 80);
+        assertThat(sh.tty()).isTrue();
+        assertThat(client.startCommand("term", CommandRequest.shell("true")).tty()).isFalse();
         try (InputStream out = client.output("term", sh.id(), 0)) {
             Screen screen = new Screen(out);
             screen.await("$ ");

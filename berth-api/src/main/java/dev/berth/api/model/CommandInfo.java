@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param firstOffset the oldest output offset still retained (bytes before it were trimmed)
  * @param endOffset the number of output bytes produced so far (stdout and stderr together)
+ * @param tty whether it runs on a terminal (one output stream; takes input and resizes)
  */
 public record CommandInfo(
         String id,
@@ -18,4 +19,5 @@ public record CommandInfo(
         Instant startedAt,
         ExitStatus exit,
         long firstOffset,
-        long endOffset) {}
+        long endOffset,
+        boolean tty) {}

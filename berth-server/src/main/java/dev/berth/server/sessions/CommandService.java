@@ -60,7 +60,8 @@ public final class CommandService {
             Sandbox sandbox = sessions.resumed(s);
             String cid = SessionIds.newCommandId();
             Instant now = clock.instant();
-            CommandRecord record = new CommandRecord(cid, sessionId, argv, cwd, CommandState.RUNNING, now, null, 0);
+            CommandRecord record = new CommandRecord(cid, sessionId, argv, cwd, CommandState.RUNNING, now, null, 0,
+                    terminal != null);
             store.insertCommand(record);
             sessions.touch(sessionId);
             try {
@@ -146,7 +147,8 @@ public final class CommandService {
                 first = end; // output gone
             }
         }
-        return new CommandInfo(c.id(), c.sessionId(), c.argv(), c.cwd(), c.state(), c.startedAt(), c.exit(), first, end);
+        return new CommandInfo(c.id(), c.sessionId(), c.argv(), c.cwd(), c.state(), c.startedAt(), c.exit(), first, end,
+                c.tty());
     }
 
     private static ApiException notFound(String sessionId, String commandId) {

@@ -14,13 +14,14 @@ public record CommandRecord(
         CommandState state,
         Instant startedAt,
         ExitStatus exit,
-        long endOffset) {
+        long endOffset,
+        boolean tty) {
 
     public CommandRecord {
         argv = List.copyOf(argv);
     }
 
     public CommandRecord finished(CommandState s, ExitStatus e, long end) {
-        return new CommandRecord(id, sessionId, argv, cwd, s, startedAt, e, end);
+        return new CommandRecord(id, sessionId, argv, cwd, s, startedAt, e, end, tty);
     }
 }

@@ -35,7 +35,7 @@ public final class SqliteStore implements Store {
     private static final TypeReference<List<String>> ARGV = new TypeReference<>() {};
 
     /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
-    static final int SCHEMA_VERSION = 2;
+    static final int SCHEMA_VERSION = 3;
 
     private final Connection db;
 
@@ -207,13 +207,14 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void insertCommand(CommandRecord c) {
         try (PreparedStatement p = db.prepareStatement("""
-                INSERT INTO commands (id, session_id, argv_json, cwd, state, started_at) VALUES (?, ?, ?, ?, ?, ?)""")) {
+                INSERT INTO commands (id, session_id, argv_json, cwd, state, started_at, tty) VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
             p.setString(1, c.id());
             p.setString(2, c.sessionId());
             p.setString(3, json(c.argv()));
             p.setString(4, c.cwd());
             p.setString(5, c.state().wire());
             p.setLong(6, c.startedAt().toEpochMilli());
+            p.setInt(7, c.tty() ? 1 : 0);
             p.executeUpdate();
         } catch (SQLException e) {
             throw new StoreException("insert command " + c.id(), e);
@@ -274,7 +275,8 @@ public final class SqliteStore implements Store {
                             nullableInt(rs, "exit_code"), nullableInt(rs, "exit_signal"), rs.getInt("timed_out") != 0, duration);
                     out.add(new CommandRecord(rs.getString("id"), rs.getString("session_id"),
                             parse(rs.getString("argv_json"), ARGV), rs.getString("cwd"), state,
-                            Instant.ofEpochMilli(rs.getLong("started_at")), exit, rs.getLong("end_offset")));
+                            Instant.ofEpochMilli(rs.getLong("started_at")), exit, rs.getLong("end_offset"),
+                            rs.getInt("tty") != 0));
                 }
             }
             return out;
