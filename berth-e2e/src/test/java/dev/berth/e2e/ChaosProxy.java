@@ -58,7 +58,14 @@ final class ChaosProxy implements AutoCloseable {
                     client.close();
                     continue;
                 }
-                Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
+                Socket server;
+                try {
+                    server = new Socket(InetAddress.getLoopbackAddress(), target);
+                } catch (IOException refused) { // nothing listens there (the server is down): say so at once
+                    client.setSoLinger(true, 0);
+                    client.close();
+                    continue;
+                }
                 Pipe p = new Pipe(client, server);
                 pipes.add(p);
                 Thread.ofVirtual().start(() -> p.copy(client, server));

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A terminal program's output survives a bad network between the CLI and the server: the CLI talks
- * through a proxy the test breaks (connections reset for 3 s; connections that go silent for good),
- * and what it printed still holds every line of a counter exactly once, in order.
+ * A terminal program's output survives a bad network between the CLI and the server, and the
+ * server's own death: the CLI talks through a proxy the test breaks (connections reset for 3 s;
+ * connections that go silent for good; kill -9 of the server and a new one on its port), and what
+ * it printed still holds every line of a counter exactly once, in order.
  */
 @Timeout(300)
 class ExecNetworkTest {
@@ -72,6 +73,19 @@ class ExecNetworkTest {
             awaitLines(out, 100);
             proxy.stallExisting(); // no reset, no FIN: only a missing heartbeat tells
             assertThat(assertComplete(p, out)).contains("no word from the server");
+        }
+    }
+
+    @Test
+    void theServerKilledAndRestartedWhileAttached() throws Exception {
+        try (ChaosProxy proxy = new ChaosProxy(server.url().getPort())) {
+            Path out = data.resolve("restart.out");
+            Process p = counterThrough(proxy, out);
+            awaitLines(out, 100);
+            int port = server.url().getPort();
+            server.kill9();
+            server = ServerProcess.start(cli, data, port); // the program ran on meanwhile, its output kept by its supervisor
+            assertThat(assertComplete(p, out)).contains("connection lost");
         }
     }
 

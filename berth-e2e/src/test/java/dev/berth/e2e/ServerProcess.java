@@ -34,12 +34,17 @@ final class ServerProcess implements AutoCloseable {
      * reconciling). Its output is appended to DATA/serve.log, so restarts keep earlier servers' logs.
      */
     static ServerProcess start(Cli cli, Path data) throws IOException {
+        return start(cli, data, 0);
+    }
+
+    /** The same on a given port (0: a free one), e.g. the port of the server it replaces. */
+    static ServerProcess start(Cli cli, Path data, int port) throws IOException {
         Files.createDirectories(data);
         Path log = data.resolve("serve.log");
         Files.deleteIfExists(data.resolve("server.json"));
         Files.writeString(log, "--- e2e: berth serve starting at " + Instant.now() + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        Process p = cli.builder(List.of("serve", "--listen", "127.0.0.1:0"))
+        Process p = cli.builder(List.of("serve", "--listen", "127.0.0.1:" + port))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();

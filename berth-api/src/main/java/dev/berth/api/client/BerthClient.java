@@ -31,6 +31,9 @@ import java.util.Map;
  * same API over h2c for clients that want it.
  */
 public final class BerthClient implements AutoCloseable {
+    /** How long a request waits for the server's answer to begin (a stream's headers, not its end). */
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
+
     private final URI base;
     private final String token;
     private final HttpClient http;
@@ -104,8 +107,12 @@ public final class BerthClient implements AutoCloseable {
 
     /** The same, with a heartbeat at least every {@code heartbeatSeconds} while it is quiet (0: the server's). */
     public InputStream output(String sessionId, String commandId, long offset, int heartbeatSeconds) {
-        HttpRequest r = request("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/output?offset=" + offset
-                + (heartbeatSeconds > 0 ? "&heartbeat=" + heartbeatSeconds : ""))
+        HttpRequest.Builder b = request("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/output?offset="
+                + offset + (heartbeatSeconds > 0 ? "&heartbeat=" + heartbeatSeconds : ""));
+        if (heartbeatSeconds > 0) {
+            b.timeout(Duration.ofSeconds(heartbeatSeconds * 5L)); // a re-attach that waits for its answer that long is dead
+        }
+        HttpRequest r = b
                 .header("Accept", FrameCodec.MEDIA_TYPE)
                 .GET()
                 .build();
@@ -219,7 +226,8 @@ public final class BerthClient implements AutoCloseable {
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
+        // a server (or a proxy) that takes the connection and never answers must not hang a client for good
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(ANSWER_TIMEOUT);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
