@@ -34,10 +34,11 @@ public record BenchOptions(
         int resumeRuns,
         int restartSessions,
         int restartRuns,
+        int ttyRuns,
         Optional<Path> out) {
 
     public static final List<String> SECTIONS = List.of("first-output", "round-trip", "throughput", "memory", "startup",
-            "resume", "restart");
+            "resume", "restart", "tty");
 
     static final String USAGE = """
             usage: CoreBench --server URL (--token T | --token-file F) --data DIR [options]
@@ -48,13 +49,14 @@ public record BenchOptions(
               --ssh-identity F        its client key;  --ssh-user U (default root)
               --ssh-known-hosts F     its host key (default: no host key check)
               --only a,b              sections: first-output, round-trip, throughput, memory, startup,
-                                      resume, restart
+                                      resume, restart, tty
               --warmup N              unmeasured runs before each series (default 5)
               --first-output-runs N   (default 50)   --round-trip-runs N (default 200)
               --throughput-runs N     (default 3)    --throughput-bytes N (default 1073741824)
               --memory-sessions N     (default 10)   --startup-runs N (default 20)
               --resume-runs N         (default 50)
               --restart-sessions N    (default 100)  --restart-runs N (default 5 of each kind)
+              --tty-runs N            (default 500 keystrokes)
               --out FILE              also write the report there
             """;
 
@@ -93,6 +95,7 @@ public record BenchOptions(
                 integer(a, "resume-runs", 50),
                 integer(a, "restart-sessions", 100),
                 integer(a, "restart-runs", 5),
+                integer(a, "tty-runs", 500),
                 Optional.ofNullable(a.remove("out")).map(Path::of));
         if (!a.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + a.keySet());

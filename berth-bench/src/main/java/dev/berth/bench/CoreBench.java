@@ -8,6 +8,7 @@ import dev.berth.bench.measure.Resume;
 import dev.berth.bench.measure.RoundTrip;
 import dev.berth.bench.measure.Startup;
 import dev.berth.bench.measure.Throughput;
+import dev.berth.bench.measure.TtyLatency;
 import java.nio.file.Files;
 import java.util.List;
 
@@ -43,7 +44,8 @@ public final class CoreBench {
                     new IdleMemory(sessions, o.data(), o.memorySessions()),
                     new Startup(o.repo(), o.java(), o.data(), main, Math.min(o.warmup(), 2), o.startupRuns()),
                     new Resume(sessions, o.ssh(), o.repo(), o.warmup(), o.resumeRuns()),
-                    new Restart(o.repo(), o.restartSessions(), o.restartRuns()));
+                    new Restart(o.repo(), o.restartSessions(), o.restartRuns()),
+                    new TtyLatency(sessions, o.server(), o.token(), o.ssh(), o.warmup(), o.ttyRuns()));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;

@@ -65,6 +65,21 @@ public final class H2Api implements AutoCloseable {
         return Json.mapper().readValue(r.getContent(), CommandInfo.class).id();
     }
 
+    /** Starts {@code argv} on a terminal of 24x80, detached; returns its id. */
+    public String startTty(String sessionId, List<String> argv) throws Exception {
+        ContentResponse r = json(HttpMethod.POST, "/v1/sessions/" + sessionId + "/commands",
+                new CommandRequest(null, argv, java.util.Map.of("TERM", "xterm"), null, null, null, null, true,
+                        new dev.berth.api.model.Tty(24, 80)));
+        expect(r, 201);
+        return Json.mapper().readValue(r.getContent(), CommandInfo.class).id();
+    }
+
+    /** Types {@code bytes} on a command's terminal. */
+    public void input(String sessionId, String commandId, byte[] bytes) throws Exception {
+        expect(request(HttpMethod.POST, "/v1/sessions/" + sessionId + "/commands/" + commandId + "/input")
+                .body(new BytesRequestContent("application/octet-stream", bytes)).send(), 204);
+    }
+
     public CommandInfo command(String sessionId, String commandId) throws Exception {
         ContentResponse r = request(HttpMethod.GET, "/v1/sessions/" + sessionId + "/commands/" + commandId).send();
         expect(r, 200);
