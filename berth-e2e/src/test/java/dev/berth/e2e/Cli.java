@@ -60,6 +60,15 @@ final class Cli {
         return new Result(p.exitValue(), new String(out.join(), StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8));
     }
 
+    /** Skips the calling test, saying why, when the server this CLI talks to cannot run sandboxes. */
+    void assumeSandboxes() throws IOException, InterruptedException {
+        Result status = run("status", "--json");
+        org.assertj.core.api.Assertions.assertThat(status.exit()).as(status.stderr()).isZero();
+        com.fasterxml.jackson.databind.JsonNode health = dev.berth.api.Json.mapper().readTree(status.stdout());
+        org.junit.jupiter.api.Assumptions.assumeTrue(health.get("driverAvailable").asBoolean(),
+                () -> "sandboxes unavailable: " + health.get("driverProblem"));
+    }
+
     static CompletableFuture<byte[]> drain(InputStream in) {
         return CompletableFuture.supplyAsync(() -> {
             try (in) {

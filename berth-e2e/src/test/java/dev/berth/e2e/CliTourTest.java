@@ -1,7 +1,6 @@
 package dev.berth.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.Json;
@@ -28,10 +27,7 @@ class CliTourTest {
     static void start() throws Exception {
         cli = new Cli(data, Map.of());
         server = ServerProcess.start(cli, data);
-        Cli.Result status = cli.run("status", "--json");
-        assertThat(status.exit()).as(status.stderr()).isZero();
-        JsonNode health = Json.mapper().readTree(status.stdout());
-        assumeTrue(health.get("driverAvailable").asBoolean(), () -> "sandboxes unavailable: " + health.get("driverProblem"));
+        cli.assumeSandboxes();
     }
 
     @AfterAll

@@ -3,8 +3,6 @@ package dev.berth.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.api.Json;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -29,8 +27,7 @@ class ExecInteractiveTest {
         assumeTrue(Tmux.available(), "tmux is not installed (.ci/run installs it)");
         cli = new Cli(data, Map.of());
         server = ServerProcess.start(cli, data);
-        JsonNode health = Json.mapper().readTree(cli.run("status", "--json").stdout());
-        assumeTrue(health.get("driverAvailable").asBoolean(), () -> "sandboxes unavailable: " + health.get("driverProblem"));
+        cli.assumeSandboxes();
         assertThat(cli.run("session", "create", "tty").exit()).isZero();
     }
 

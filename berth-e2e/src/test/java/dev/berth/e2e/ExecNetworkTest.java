@@ -2,10 +2,7 @@ package dev.berth.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.api.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,8 +36,7 @@ class ExecNetworkTest {
     static void start() throws Exception {
         cli = new Cli(data, Map.of());
         server = ServerProcess.start(cli, data);
-        JsonNode health = Json.mapper().readTree(cli.run("status", "--json").stdout());
-        assumeTrue(health.get("driverAvailable").asBoolean(), () -> "sandboxes unavailable: " + health.get("driverProblem"));
+        cli.assumeSandboxes();
         assertThat(cli.run("session", "create", "net").exit()).isZero();
     }
 

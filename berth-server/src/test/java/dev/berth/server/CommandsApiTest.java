@@ -2,7 +2,6 @@ package dev.berth.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.Json;
@@ -47,8 +46,7 @@ class CommandsApiTest {
     @BeforeEach
     void start() throws Exception {
         server = TestServer.start(data);
-        assumeTrue(server.server.driver().unavailableReason().isEmpty(),
-                () -> "sandboxes unavailable: " + server.server.driver().unavailableReason().orElseThrow());
+        server.assumeSandboxes();
         client = new BerthClient(server.server.uri(), server.token);
     }
 

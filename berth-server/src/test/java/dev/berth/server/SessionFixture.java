@@ -1,6 +1,5 @@
 package dev.berth.server;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.api.client.BerthClient;
 import dev.berth.api.model.CommandRequest;
@@ -25,8 +24,7 @@ final class SessionFixture implements AutoCloseable {
         this.data = data;
         this.lifecycle = lifecycle;
         start();
-        assumeTrue(server.server.driver().unavailableReason().isEmpty(),
-                () -> "sandboxes unavailable: " + server.server.driver().unavailableReason().orElseThrow());
+        server.assumeSandboxes();
     }
 
     void start() throws Exception {

@@ -2,7 +2,6 @@ package dev.berth.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.api.client.BerthClient;
 import dev.berth.api.model.CommandInfo;
@@ -45,8 +44,7 @@ class StreamHeartbeatTest {
     @BeforeEach
     void start() throws Exception {
         server = TestServer.start(ServerConfig.defaults(data).withStreamHeartbeat(HEARTBEAT));
-        assumeTrue(server.server.driver().unavailableReason().isEmpty(),
-                () -> "sandboxes unavailable: " + server.server.driver().unavailableReason().orElseThrow());
+        server.assumeSandboxes();
         client = new BerthClient(server.server.uri(), server.token);
         client.createSession(CreateSessionRequest.of("quiet", null, null));
     }

@@ -44,6 +44,12 @@ final class TestServer implements AutoCloseable {
                 Duration.ofSeconds(maxLifetimeSeconds)), diskBytes);
     }
 
+    /** Skips the calling test, saying why, when this host cannot run sandboxes. */
+    void assumeSandboxes() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(server.driver().unavailableReason().isEmpty(),
+                () -> "sandboxes unavailable: " + server.driver().unavailableReason().orElseThrow());
+    }
+
     URI uri(String path) {
         return server.uri().resolve(path);
     }

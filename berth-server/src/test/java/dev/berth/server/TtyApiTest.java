@@ -1,7 +1,6 @@
 package dev.berth.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.api.client.BerthClient;
 import dev.berth.api.model.CommandInfo;
@@ -34,8 +33,7 @@ class TtyApiTest {
     @BeforeEach
     void start() throws Exception {
         server = TestServer.start(data);
-        assumeTrue(server.server.driver().unavailableReason().isEmpty(),
-                () -> "sandboxes unavailable: " + server.server.driver().unavailableReason().orElseThrow());
+        server.assumeSandboxes();
         client = new BerthClient(server.server.uri(), server.token);
         client.createSession(CreateSessionRequest.of("term", null, null));
     }
