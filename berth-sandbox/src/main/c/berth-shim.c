@@ -1647,8 +1647,10 @@ static struct cmd *cmd_start(struct spawn_req *r)
         if (c->pid <= 0 || master < 0) {
             if (master >= 0)
                 close(master);
-            if (c->pid > 0)
+            if (c->pid > 0) { /* started, but we could never talk to it: it must not run on untracked */
+                kill(c->pid, SIGKILL);
                 fail("the spawn helper sent no pty");
+            }
             goto fail;
         }
         c->out_fd = master;

@@ -59,7 +59,14 @@ class NamespacesDriverTest extends SandboxDriverContract {
         long helper = awaitOneHelper(state);
         ProcessHandle.of(helper).orElseThrow().destroyForcibly();
         await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(Path.of("/proc/" + helper)));
-        assertThat(run(s, "echo after").stdout()).isEqualTo("after\n"); // a one-shot helper serves meanwhile
+        // a one-shot helper serves meanwhile, terminals included (the pty comes back over its socket)
+        RunningCommand tty = s.spawn(new dev.berth.sandbox.spi.CommandSpec("t-oneshot-tty", List.of("/bin/sh", "-c", "tty"),
+                CommandResult.ENV, "/mnt/workspace", null, null, 1 << 20, new dev.berth.sandbox.spi.TerminalSize(24, 80)));
+        try (dev.berth.sandbox.contract.TerminalReader screen = new dev.berth.sandbox.contract.TerminalReader(tty.follow(0))) {
+            assertThat(screen.await("\r\n")).startsWith("/dev/pts/");
+            assertThat(screen.awaitExit().code()).isZero();
+        }
+        assertThat(run(s, "echo after").stdout()).isEqualTo("after\n");
         long next = awaitOneHelper(state);
         assertThat(next).isNotEqualTo(helper);
         assertThat(run(s, "echo again").stdout()).isEqualTo("again\n");
