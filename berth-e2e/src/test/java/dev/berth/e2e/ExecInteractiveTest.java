@@ -71,7 +71,7 @@ class ExecInteractiveTest {
             t.await("40 120");
             // a full-screen editor opens, edits and saves
             t.type("vim note.txt");
-            t.await("note.txt");
+            t.await("\"note.txt\" [New]"); // vim's own status line, not the echo of the command
             t.send("i", "hello from vim", "Escape", ":wq", "Enter");
             t.type("clear; cat note.txt | tr a-z A-Z");
             t.await("HELLO FROM VIM");
@@ -80,6 +80,30 @@ class ExecInteractiveTest {
             t.await("berth-exit=5");
         }
         assertThat(cli.run("run", "tty", "--", "cat", "/mnt/workspace/note.txt").stdout()).isEqualTo("hello from vim\n");
+    }
+
+    @Test
+    void hostileBytesOnOneTerminalHarmNoOther() throws Exception {
+        // random bytes (invalid UTF-8, every control character), then escape sequences that move, clear,
+        // retitle and reset the terminal: the client passes them on and neither it nor the other terminal suffers
+        // (CAN and ST end whatever string sequence the random bytes opened, so that the last line shows)
+        String noise = "head -c 1000000 /dev/urandom\n"
+                + "printf '\\030\\033\\\\\\033[999;999H\\033[2J\\377\\376\\033]0;x\\007\\033[?1049l\\033[0m\\033c'\n"
+                + "echo; echo noise-done\nexec sleep 600\n";
+        Cli.Result written = cli.run(noise.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "run", "-i", "tty", "--", "sh", "-c", "cat > /mnt/workspace/noise.sh");
+        assertThat(written.exit()).as(written.stderr()).isZero();
+        try (Tmux calm = Tmux.start("calm", 100, 30, berth("exec --it tty"));
+                Tmux noisy = Tmux.start("noisy", 100, 30, berth("exec --it tty -- sh /mnt/workspace/noise.sh"))) {
+            calm.await("root@tty:/mnt/workspace#");
+            noisy.await("noise-done");
+            calm.type("echo calm-$((2*21))");
+            calm.await("calm-42");
+            noisy.send("C-c");
+            noisy.await("berth-exit=130");
+            calm.type("exit");
+            calm.await("berth-exit=0");
+        }
     }
 
     @Test
