@@ -9,6 +9,7 @@ import dev.berth.bench.measure.RoundTrip;
 import dev.berth.bench.measure.Startup;
 import dev.berth.bench.measure.Throughput;
 import dev.berth.bench.measure.TtyLatency;
+import dev.berth.bench.measure.TtyMemory;
 import dev.berth.bench.measure.TtyThroughput;
 import java.nio.file.Files;
 import java.util.List;
@@ -47,7 +48,8 @@ public final class CoreBench {
                     new Resume(sessions, o.ssh(), o.repo(), o.warmup(), o.resumeRuns()),
                     new Restart(o.repo(), o.restartSessions(), o.restartRuns()),
                     new TtyLatency(sessions, o.server(), o.token(), o.ssh(), o.warmup(), o.ttyRuns()),
-                    new TtyThroughput(sessions, o.ssh(), o.repo(), o.throughputRuns(), 256L << 20));
+                    new TtyThroughput(sessions, o.ssh(), o.repo(), o.throughputRuns(), 256L << 20),
+                    new TtyMemory(sessions, o.data(), 100));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;

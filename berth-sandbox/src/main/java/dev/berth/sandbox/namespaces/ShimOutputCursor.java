@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * control). When the shim is gone without an exit record, the command is reported as killed.
  */
 final class ShimOutputCursor implements OutputCursor {
+    /**
+     * Reads start small and grow to {@link #CHUNK} once one fills its buffer: a follower of a quiet
+     * terminal costs 16 KiB, while a gigabyte stream still moves in large chunks.
+     */
+    private static final int FIRST_CHUNK = 16 << 10;
     private static final int CHUNK = 256 << 10;
     private static final long ACK_EVERY = 1 << 20;
     /** Exit code reported when a command's supervisor vanished before recording how it ended. */
@@ -30,7 +35,8 @@ final class ShimOutputCursor implements OutputCursor {
     private final ShimClient shim;
     private final SegmentLog log;
     private final Path dir;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(FIRST_CHUNK);
+    private boolean lastReadFilled;
     private long offset;
     private long acked = -1;
     private SocketChannel watch;
@@ -59,11 +65,15 @@ final class ShimOutputCursor implements OutputCursor {
             if (exit == null && watch == null && !watchClosed) {
                 openWatch();
             }
+            if (lastReadFilled && buffer.capacity() < CHUNK) {
+                buffer = ByteBuffer.allocateDirect(CHUNK); // the last read filled it: more is coming, and fast
+            }
             buffer.clear();
             SegmentLog.Result r = log.read(offset, buffer);
             switch (r) {
                 case SegmentLog.Result.Data d -> {
                     offset += d.length();
+                    lastReadFilled = d.length() >= buffer.capacity();
                     buffer.flip();
                     maybeAck(consumed, false);
                     return new OutputChunk.Data(d.stderr(), d.offset(), buffer);
