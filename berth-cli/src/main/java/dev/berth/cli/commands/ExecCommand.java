@@ -4,9 +4,7 @@ import dev.berth.api.client.BerthClient;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.Tty;
-import dev.berth.api.stream.StreamFrame;
 import dev.berth.cli.connect.Connected;
-import dev.berth.cli.output.StreamPrinter;
 import dev.berth.cli.tty.TerminalSession;
 import java.io.IOException;
 import java.util.HashMap;
@@ -73,7 +71,7 @@ public final class ExecCommand implements Callable<Integer>, ExitCodes.PassesThr
         }
         if (!typing) { // -t alone: a terminal's output (colours, one stream), nothing typed
             CommandInfo c = client.startCommand(session, request(new Tty(24, 80)));
-            return follow(client, c.id());
+            return TerminalSession.follow(client, session, c.id(), 0, System.err);
         }
         try (Terminal terminal = TerminalBuilder.builder().system(true).nativeSignals(true).build()) {
             if (Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(terminal.getType())) {
@@ -107,13 +105,5 @@ public final class ExecCommand implements Callable<Integer>, ExitCodes.PassesThr
 
     private List<String> program() {
         return argv == null || argv.isEmpty() ? List.of("/bin/bash", "-l") : argv;
-    }
-
-    private int follow(BerthClient client, String id) throws InterruptedException {
-        int heartbeat = TerminalSession.HEARTBEAT_SECONDS;
-        StreamPrinter printer = new StreamPrinter(System.err, 0, TerminalSession.SILENCE_LIMIT);
-        StreamFrame.Exit exit = printer.print(client.output(session, id, 0, heartbeat), client, session,
-                offset -> client.output(session, id, offset, heartbeat));
-        return exit.status().shellStatus();
     }
 }

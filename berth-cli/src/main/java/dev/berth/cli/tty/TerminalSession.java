@@ -87,14 +87,23 @@ public final class TerminalSession {
 
     private void copyOutput(long fromOffset) {
         try {
-            StreamPrinter printer = new StreamPrinter(notices, fromOffset, SILENCE_LIMIT);
-            StreamFrame.Exit exit = printer.print(client.output(session, commandId, fromOffset, HEARTBEAT_SECONDS), client,
-                    session, offset -> client.output(session, commandId, offset, HEARTBEAT_SECONDS));
-            done.complete(exit.status().shellStatus());
+            done.complete(follow(client, session, commandId, fromOffset, notices));
         } catch (RuntimeException | InterruptedException e) {
             notices.println("berth: " + e.getMessage());
             done.complete(125);
         }
+    }
+
+    /**
+     * Prints a terminal program's output from {@code fromOffset} until it exits, with heartbeats
+     * asked for and a silent stream taken for dead; returns its exit status.
+     */
+    public static int follow(BerthClient client, String session, String commandId, long fromOffset, PrintStream notices)
+            throws InterruptedException {
+        StreamPrinter printer = new StreamPrinter(notices, fromOffset, SILENCE_LIMIT);
+        StreamFrame.Exit exit = printer.print(client.output(session, commandId, fromOffset, HEARTBEAT_SECONDS), client,
+                session, offset -> client.output(session, commandId, offset, HEARTBEAT_SECONDS));
+        return exit.status().shellStatus();
     }
 
     private void readKeys(InputStream in) {
