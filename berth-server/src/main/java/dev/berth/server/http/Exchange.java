@@ -45,17 +45,33 @@ public final class Exchange {
 
     /** The request body as it came, up to the size limit. */
     byte[] bytes() throws IOException {
-        if (request.getLength() > maxBody) {
-            throw tooLarge();
-        }
-        byte[] bytes;
         try (InputStream in = Content.Source.asInputStream(request)) {
-            bytes = in.readNBytes(maxBody + 1);
+            if (request.getLength() > maxBody) {
+                throw tooLarge(in);
+            }
+            byte[] bytes = in.readNBytes(maxBody + 1);
+            if (bytes.length > maxBody) {
+                throw tooLarge(in);
+            }
+            return bytes;
         }
-        if (bytes.length > maxBody) {
-            throw tooLarge();
+    }
+
+    /**
+     * The refusal of an oversized body, after reading and dropping what the client is still sending
+     * (up to a bound): answering mid-upload and closing made some clients see a reset instead of the
+     * 413. A larger body gets the answer and the connection closed, as before.
+     */
+    private ApiException tooLarge(InputStream in) throws IOException {
+        long limit = 4L * maxBody + (1 << 20);
+        for (long dropped = 0; dropped < limit; ) {
+            long n = in.skip(Math.min(64 << 10, limit - dropped));
+            if (n <= 0) {
+                break;
+            }
+            dropped += n;
         }
-        return bytes;
+        return tooLarge();
     }
 
     /** Reads the JSON body into {@code type}; an absent body gives {@code ifEmpty}. */
