@@ -59,7 +59,9 @@ class ExecInteractiveTest {
             t.await("ls uniquefilename.txt");
             t.send("Enter");
             // Ctrl+C stops the foreground job; the shell lives on
-            t.type("sleep 100");
+            // (once the line runs: a Ctrl+C that comes while the shell still reads it flushes the typed line)
+            t.type("echo sleeping-$((6*7)); sleep 100");
+            t.await("sleeping-42");
             t.send("C-c");
             t.type("echo alive-$((40+2))");
             t.await("alive-42");
@@ -73,6 +75,9 @@ class ExecInteractiveTest {
             t.type("vim note.txt");
             t.await("\"note.txt\" [New]"); // vim's own status line, not the echo of the command
             t.send("i", "hello from vim", "Escape", ":wq", "Enter");
+            // vim reads what is typed while it leaves (pending terminal answers), as it would in any terminal:
+            // type the next line only once the shell's prompt is back under the command
+            t.awaitMatch("# vim note\\.txt\\s*\\n[^\\n]*root@tty:/mnt/workspace# \\s*$");
             t.type("clear; cat note.txt | tr a-z A-Z");
             t.await("HELLO FROM VIM");
             // the program's exit status is the CLI's

@@ -62,14 +62,24 @@ final class Tmux implements AutoCloseable {
 
     /** Waits until the screen (with its history) shows {@code text}; returns the screen. */
     String await(String text) {
+        return awaitScreen(screen -> screen.contains(text), "show \"" + text + "\"");
+    }
+
+    /** Waits until the screen (with its history) matches the regular expression {@code regex}; returns it. */
+    String awaitMatch(String regex) {
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+        return awaitScreen(screen -> pattern.matcher(screen).find(), "match /" + regex + "/");
+    }
+
+    private String awaitScreen(java.util.function.Predicate<String> done, String what) {
         AtomicReference<String> last = new AtomicReference<>("");
         try {
             org.awaitility.Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> {
                 last.set(screen(false));
-                return last.get().contains(text);
+                return done.test(last.get());
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("the terminal did not show \"" + text + "\" in " + PATIENCE + "; it showed:\n" + last.get());
+            throw new AssertionError("the terminal did not " + what + " in " + PATIENCE + "; it showed:\n" + last.get());
         }
         return last.get();
     }
