@@ -10,6 +10,7 @@ import dev.berth.server.http.CommandRoutes;
 import dev.berth.server.http.JsonErrorHandler;
 import dev.berth.server.http.Route;
 import dev.berth.server.http.SessionRoutes;
+import dev.berth.server.http.TerminalRoutes;
 import dev.berth.server.sessions.CommandService;
 import dev.berth.server.sessions.SessionService;
 import dev.berth.server.store.SqliteStore;
@@ -33,6 +34,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * The control plane: builds the object graph in one place (no DI container) and runs the HTTP API
@@ -118,6 +120,7 @@ public final class BerthServer implements AutoCloseable {
         threads.setName("berth-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         Server jetty = new Server(threads);
+        routes.addAll(new TerminalRoutes(commands, ServerWebSocketContainer.ensure(jetty), config.streamHeartbeat()).routes());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http),

@@ -119,6 +119,30 @@ public final class BerthClient implements AutoCloseable {
         return stream(r);
     }
 
+    /**
+     * Attaches to a command's terminal over its WebSocket, output from {@code offset}; {@code client}
+     * names this client across its reconnects (its typing is counted under it). A refusal (no such
+     * command, no terminal) is an {@link ApiException} with the server's code.
+     */
+    public TerminalChannel openTerminal(String sessionId, String commandId, long offset, String client,
+            int heartbeatSeconds, TerminalChannel.Listener listener) {
+        String path = "/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/tty?offset=" + offset
+                + "&client=" + enc(client) + (heartbeatSeconds > 0 ? "&heartbeat=" + heartbeatSeconds : "");
+        java.net.URI http = base.resolve(path);
+        java.net.URI ws = java.net.URI.create((http.getScheme().equals("https") ? "wss" : "ws")
+                + http.toString().substring(http.getScheme().length()));
+        java.net.http.WebSocket.Builder b = this.http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            return TerminalChannel.open(b, ws, listener);
+        } catch (TerminalChannel.HandshakeRefused e) {
+            send(get(path), Void.class); // the same checks over plain HTTP give the reason as a JSON error
+            throw new ApiException(ErrorCode.INTERNAL, e.getMessage());
+        }
+    }
+
     /** Types {@code bytes} on a command's terminal. */
     public void input(String sessionId, String commandId, byte[] bytes) {
         HttpRequest r = request("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/input")

@@ -21,6 +21,10 @@ public enum ErrorCode {
     NO_TERMINAL(409, "no_terminal"),
     COMMAND_FINISHED(409, "command_finished"),
     INPUT_BACKLOG(429, "input_backlog"),
+    /** A terminal's socket asked for over plain HTTP: it needs a WebSocket upgrade. */
+    UPGRADE_REQUIRED(426, "upgrade_required"),
+    /** A terminal socket frame of a type the server does not know; the socket stays open. */
+    UNKNOWN_FRAME(400, "unknown_frame"),
     SANDBOX_UNAVAILABLE(503, "sandbox_unavailable"),
     SANDBOX_FAILED(500, "sandbox_failed"),
     DISK_QUOTA_UNAVAILABLE(503, "disk_quota_unavailable"),

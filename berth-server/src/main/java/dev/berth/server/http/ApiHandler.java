@@ -62,8 +62,11 @@ public final class ApiHandler extends Handler.Abstract {
                         : new ApiException(ErrorCode.ROUTE_NOT_FOUND, "no such route: " + request.getMethod() + " "
                                 + Request.getPathInContext(request));
             }
-            route.action().handle(new Exchange(request, response, params, maxBody));
-            callback.succeeded();
+            Exchange exchange = new Exchange(request, response, params, maxBody, callback);
+            route.action().handle(exchange);
+            if (!exchange.handedOff()) {
+                callback.succeeded();
+            }
         } catch (EofException e) {
             callback.failed(e); // the client went away mid-response
         } catch (Exception e) {

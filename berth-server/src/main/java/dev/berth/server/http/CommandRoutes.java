@@ -14,9 +14,6 @@ import org.eclipse.jetty.http.HttpHeader;
 
 /** {@code /v1/sessions/{id}/commands…}: the direct command path, no LLM in the loop. */
 public final class CommandRoutes {
-    private static final Map<String, Integer> SIGNALS = Map.of(
-            "HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15, "CONT", 18, "STOP", 19);
-
     private final CommandService commands;
     private final Duration heartbeat;
 
@@ -58,9 +55,14 @@ public final class CommandRoutes {
     private void output(Exchange x) throws Exception {
         String sessionId = x.param("id");
         String cid = x.param("cid");
+        long offset = offset(x.query("offset"));
+        stream(x, sessionId, cid, commands.output(sessionId, cid), offset, heartbeat(x.query("heartbeat"), heartbeat));
+    }
+
+    /** {@code ?offset=N}: where to resume a command's output (absent: its start). */
+    static long offset(String q) {
         long offset;
         try {
-            String q = x.query("offset");
             offset = q == null ? 0 : Long.parseLong(q);
         } catch (NumberFormatException e) {
             throw new ApiException(ErrorCode.INVALID_FIELD, "offset must be a whole number of bytes");
@@ -68,13 +70,13 @@ public final class CommandRoutes {
         if (offset < 0) {
             throw new ApiException(ErrorCode.INVALID_FIELD, "offset must not be negative");
         }
-        stream(x, sessionId, cid, commands.output(sessionId, cid), offset, heartbeat(x.query("heartbeat")));
+        return offset;
     }
 
     /** {@code ?heartbeat=S}: a client that wants to notice a dead connection sooner asks for more heartbeats. */
-    private Duration heartbeat(String seconds) {
+    static Duration heartbeat(String seconds, Duration otherwise) {
         if (seconds == null) {
-            return heartbeat;
+            return otherwise;
         }
         try {
             long s = Long.parseLong(seconds);
@@ -102,18 +104,7 @@ public final class CommandRoutes {
         if (r.signal() == null) {
             throw new ApiException(ErrorCode.MISSING_FIELD, "give \"signal\": a name such as TERM or a number");
         }
-        String name = r.signal().toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
-        Integer number = SIGNALS.get(name);
-        if (number == null) {
-            try {
-                number = Integer.parseInt(name);
-            } catch (NumberFormatException e) {
-                number = -1;
-            }
-        }
-        if (number < 1 || number > 64) {
-            throw new ApiException(ErrorCode.INVALID_FIELD, "unknown signal " + r.signal());
-        }
+        int number = Signals.parse(r.signal());
         commands.signal(x.param("id"), x.param("cid"), number);
         x.json(202, Map.of("signal", number));
     }

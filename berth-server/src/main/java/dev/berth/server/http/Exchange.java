@@ -21,12 +21,34 @@ public final class Exchange {
     final Response response;
     private final Map<String, String> params;
     private final int maxBody;
+    private final org.eclipse.jetty.util.Callback callback;
+    private boolean handedOff;
 
-    Exchange(Request request, Response response, Map<String, String> params, int maxBody) {
+    Exchange(Request request, Response response, Map<String, String> params, int maxBody,
+            org.eclipse.jetty.util.Callback callback) {
         this.request = request;
         this.response = response;
         this.params = params;
         this.maxBody = maxBody;
+        this.callback = callback;
+    }
+
+    /**
+     * Turns this call into a WebSocket served by what {@code creator} makes; an HTTP call that
+     * did not ask for the upgrade is refused with {@code upgrade_required}.
+     */
+    void upgrade(org.eclipse.jetty.websocket.server.ServerWebSocketContainer container,
+            org.eclipse.jetty.websocket.server.WebSocketCreator creator) {
+        if (!container.upgrade(creator, request, response, callback)) {
+            throw new ApiException(ErrorCode.UPGRADE_REQUIRED,
+                    "this is a WebSocket endpoint: connect with an Upgrade: websocket request");
+        }
+        handedOff = true;
+    }
+
+    /** Whether the call now belongs to a WebSocket, which completes it. */
+    boolean handedOff() {
+        return handedOff;
     }
 
     String param(String name) {

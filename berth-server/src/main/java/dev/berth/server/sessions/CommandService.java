@@ -120,8 +120,29 @@ public final class CommandService {
     }
 
     public void resize(String sessionId, String commandId, Tty size) {
-        TerminalSize terminal = CommandCheck.terminal(size == null ? new Tty(null, null) : size);
-        output(sessionId, commandId).resize(terminal);
+        output(sessionId, commandId).resize(terminalSize(size));
+    }
+
+    /** A size a client asked for, checked (1 to 65535 rows and columns) or refused with an API error. */
+    public static TerminalSize terminalSize(Tty size) {
+        return CommandCheck.terminal(size == null ? new Tty(null, null) : size);
+    }
+
+    /**
+     * The command, live or finished, for a client to attach to its terminal; refused
+     * ({@code no_terminal}) for a command that runs on pipes.
+     */
+    public RunningCommand terminal(String sessionId, String commandId) {
+        CommandRecord c = store.command(sessionId, commandId).orElseThrow(() -> notFound(sessionId, commandId));
+        if (!c.tty()) {
+            throw new ApiException(ErrorCode.NO_TERMINAL, "command " + commandId + " has no terminal (it runs on pipes)");
+        }
+        return output(sessionId, commandId);
+    }
+
+    /** Typing on an attached terminal is activity in the session, as any call is. */
+    public void touched(String sessionId) {
+        sessions.touch(sessionId);
     }
 
     public static ExitStatus toStatus(CommandExit e) {

@@ -1,0 +1,247 @@
+package dev.berth.server.terminal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.Json;
+import dev.berth.api.model.ApiException;
+import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.ExitStatus;
+import dev.berth.api.model.Tty;
+import dev.berth.sandbox.spi.CommandExit;
+import dev.berth.sandbox.spi.OutputChunk;
+import dev.berth.sandbox.spi.OutputCursor;
+import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.server.sessions.CommandService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.ToIntFunction;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+
+/**
+ * One client attached to a command's terminal over a WebSocket (the protocol is in docs/api.md).
+ * Output is pushed as it is produced, each frame sent before the next is read, so a slow client
+ * slows the program instead of growing the heap; input frames are typed in the order they came
+ * and acknowledged by a running count, which is what lets a reconnecting client resend exactly
+ * what did not arrive.
+ */
+public final class TerminalSocket implements Session.Listener.AutoDemanding {
+    private static final System.Logger LOG = System.getLogger(TerminalSocket.class.getName());
+    /** The output header: the absolute offset of the frame's first byte, big-endian. */
+    public static final int OFFSET_BYTES = Long.BYTES;
+
+    /** What a socket needs to know of its terminal; {@code signals} parses a signal name or number. */
+    public record Terminal(String sessionId, String commandId, RunningCommand command, CommandService commands,
+            InputLedger ledger, ToIntFunction<String> signals) {}
+
+    private final Terminal terminal;
+    private final String client;
+    private final long offset;
+    private final Duration heartbeat;
+    private volatile Session session;
+    private volatile Thread output;
+
+    public TerminalSocket(Terminal terminal, String client, long offset, Duration heartbeat) {
+        this.terminal = terminal;
+        this.client = client;
+        this.offset = offset;
+        this.heartbeat = heartbeat;
+    }
+
+    @Override
+    public void onWebSocketOpen(Session session) {
+        this.session = session;
+        output = Thread.ofVirtual().name("tty-out-" + terminal.commandId()).start(this::pushOutput);
+    }
+
+    private void pushOutput() {
+        try (OutputCursor cursor = terminal.command().follow(offset)) {
+            Map<String, Object> hello = frame("hello");
+            hello.put("commandId", terminal.commandId());
+            hello.put("offset", offset);
+            hello.put("inputAccepted", terminal.ledger().accepted(key(), client));
+            sendText(hello);
+            while (session.isOpen()) {
+                switch (cursor.next(heartbeat)) {
+                    case OutputChunk.Data d -> sendOutput(d);
+                    case OutputChunk.Gap g -> {
+                        Map<String, Object> f = frame("trimmed");
+                        f.put("from", g.from());
+                        f.put("to", g.to());
+                        sendText(f);
+                    }
+                    case OutputChunk.Idle i -> await(cb -> session.sendPing(ByteBuffer.allocate(0), cb));
+                    case OutputChunk.End e -> {
+                        exited(e.exit());
+                        return;
+                    }
+                }
+            }
+        } catch (InterruptedException | IOException e) {
+            // the client went away (or the socket broke): the program goes on, the client re-attaches by offset
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "terminal output of " + terminal.commandId() + " stopped", e);
+            fatal(ErrorCode.INTERNAL, "the server could not read this terminal's output; attach again");
+        }
+    }
+
+    private void sendOutput(OutputChunk.Data d) throws IOException, InterruptedException {
+        ByteBuffer data = d.data();
+        ByteBuffer frame = ByteBuffer.allocate(OFFSET_BYTES + data.remaining());
+        frame.putLong(d.offset()).put(data).flip();
+        await(cb -> session.sendBinary(frame, cb));
+    }
+
+    private void exited(CommandExit exit) throws IOException, InterruptedException {
+        terminal.commands().recordExit(terminal.sessionId(), terminal.commandId(), exit);
+        ExitStatus status = CommandService.toStatus(exit);
+        Map<String, Object> f = frame("exit");
+        f.put("code", status.code());
+        f.put("signal", status.signal());
+        f.put("timedOut", status.timedOut());
+        f.put("durationMs", status.durationMs());
+        f.put("endOffset", exit.endOffset());
+        sendText(f);
+        session.close(StatusCode.NORMAL, "exited", Callback.NOOP);
+    }
+
+    /** Input: typed in order, then acknowledged by the running count of this client's bytes. */
+    @Override
+    public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(bytes);
+        try {
+            type(bytes);
+            Map<String, Object> ack = frame("ack");
+            ack.put("input", terminal.ledger().add(key(), client, bytes.length));
+            session.sendText(json(ack), Callback.NOOP);
+            terminal.commands().touched(terminal.sessionId());
+        } catch (SandboxException e) {
+            error(e.kind() == SandboxException.Kind.COMMAND_FINISHED ? ErrorCode.COMMAND_FINISHED : ErrorCode.SANDBOX_FAILED,
+                    e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        callback.succeed();
+    }
+
+    /** A program that does not read its input holds up this client's typing; nothing is dropped. */
+    private void type(byte[] bytes) throws InterruptedException {
+        for (int pause = 1; ; pause = Math.min(pause * 2, 100)) {
+            try {
+                terminal.command().write(bytes);
+                return;
+            } catch (SandboxException e) {
+                if (e.kind() != SandboxException.Kind.BUSY || !session.isOpen()) {
+                    throw e;
+                }
+            }
+            Thread.sleep(pause); // retry pacing while the terminal's input backlog drains
+        }
+    }
+
+    /** Control: {@code resize} and {@code signal}; anything else is answered with an error frame. */
+    @Override
+    public void onWebSocketText(String text) {
+        try {
+            JsonNode f;
+            try {
+                f = Json.mapper().readTree(text);
+            } catch (IOException e) {
+                throw new ApiException(ErrorCode.MALFORMED_JSON, "a control frame must be a JSON object");
+            }
+            if (f == null || !f.isObject()) {
+                throw new ApiException(ErrorCode.MALFORMED_JSON, "a control frame must be a JSON object");
+            }
+            String type = f.path("type").asText("");
+            switch (type) {
+                case "resize" -> terminal.command().resize(CommandService.terminalSize(new Tty(
+                        f.path("rows").isInt() ? f.get("rows").asInt() : null,
+                        f.path("cols").isInt() ? f.get("cols").asInt() : null)));
+                case "signal" -> {
+                    if (!f.path("signal").isValueNode()) {
+                        throw new ApiException(ErrorCode.MISSING_FIELD, "give \"signal\": a name such as INT or a number");
+                    }
+                    terminal.command().signal(terminal.signals().applyAsInt(f.get("signal").asText()));
+                }
+                default -> throw new ApiException(ErrorCode.UNKNOWN_FRAME, "unknown control frame type \"" + type
+                        + "\" (known: resize, signal)");
+            }
+        } catch (ApiException e) {
+            error(e.code(), e.getMessage());
+        } catch (SandboxException e) {
+            error(e.kind() == SandboxException.Kind.COMMAND_FINISHED ? ErrorCode.COMMAND_FINISHED : ErrorCode.SANDBOX_FAILED,
+                    e.getMessage());
+        }
+    }
+
+    @Override
+    public void onWebSocketClose(int statusCode, String reason) {
+        stopOutput();
+    }
+
+    @Override
+    public void onWebSocketError(Throwable cause) {
+        stopOutput();
+    }
+
+    private void stopOutput() {
+        Thread t = output;
+        if (t != null) {
+            t.interrupt(); // frees the output reader and its watch on the sandbox now, not at the next heartbeat
+        }
+    }
+
+    private void error(ErrorCode code, String message) {
+        Map<String, Object> f = frame("error");
+        f.put("code", code.code());
+        f.put("message", message);
+        session.sendText(json(f), Callback.NOOP);
+    }
+
+    private void fatal(ErrorCode code, String message) {
+        error(code, message);
+        session.close(StatusCode.SERVER_ERROR, code.code(), Callback.NOOP);
+    }
+
+    private void sendText(Map<String, Object> frame) throws IOException, InterruptedException {
+        String text = json(frame);
+        await(cb -> session.sendText(text, cb));
+    }
+
+    /** Sends and waits until the transport took it: backpressure, and a broken socket seen at once. */
+    private static void await(java.util.function.Consumer<Callback> send) throws IOException, InterruptedException {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        send.accept(Callback.from(() -> sent.complete(null), sent::completeExceptionally));
+        try {
+            sent.get();
+        } catch (ExecutionException e) {
+            throw new IOException("the terminal's client is gone: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private String key() {
+        return terminal.sessionId() + '/' + terminal.commandId();
+    }
+
+    private static Map<String, Object> frame(String type) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("type", type);
+        return f;
+    }
+
+    private static String json(Map<String, Object> frame) {
+        try {
+            return Json.mapper().writeValueAsString(frame);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
