@@ -65,7 +65,8 @@ class ExecNetworkTest {
     void connectionsThatGoSilentAreNoticedByTheHeartbeat() throws Exception {
         try (ChaosProxy proxy = new ChaosProxy(server.url().getPort())) {
             Path out = data.resolve("silent.out");
-            Process p = counterThrough(proxy, out);
+            // slower, so that the program outlasts the silence (else the server's close after its exit ends the wait)
+            Process p = counterThrough(proxy, out, "0.03");
             awaitLines(out, 100);
             proxy.stallExisting(); // no reset, no FIN: only a missing heartbeat tells
             assertThat(assertComplete(p, out)).contains("no word from the server");
@@ -87,9 +88,13 @@ class ExecNetworkTest {
 
     /** {@code berth exec -t} of a counter, talking to the server through the proxy, output to a file. */
     private static Process counterThrough(ChaosProxy proxy, Path out) throws Exception {
+        return counterThrough(proxy, out, "0.01");
+    }
+
+    private static Process counterThrough(ChaosProxy proxy, Path out, String pause) throws Exception {
         String token = Files.readString(data.resolve("admin.token")).strip();
         return cli.builder(List.of("--server", "http://127.0.0.1:" + proxy.port(), "--token", token, "exec", "-t", "net",
-                        "--", "sh", "-c", "i=0; while [ $i -lt " + LINES + " ]; do echo n-$i; i=$((i+1)); sleep 0.01; done"))
+                        "--", "sh", "-c", "i=0; while [ $i -lt " + LINES + " ]; do echo n-$i; i=$((i+1)); sleep " + pause + "; done"))
                 .redirectOutput(out.toFile())
                 .redirectError(data.resolve(out.getFileName() + ".err").toFile())
                 .start();

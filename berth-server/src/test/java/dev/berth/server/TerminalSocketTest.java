@@ -149,7 +149,10 @@ class TerminalSocketTest {
             ch.input("stty size\n".getBytes(StandardCharsets.UTF_8));
             screen.await("65535 65535\r\n");
             ch.signal("KILL");
-            assertThat(screen.exit.join().signal()).isEqualTo(9);
+            ExitStatus killed = screen.exit.join();
+            assertThat(killed.signal()).isEqualTo(9);
+            assertThat(killed.code()).isNull();
+            assertThat(killed.shellStatus()).isEqualTo(137);
         }
         CommandInfo piped = client.startCommand("sock", CommandRequest.shell("true"));
         assertThatThrownBy(() -> client.openTerminal("sock", piped.id(), 0, "x", 0, new Screen()))

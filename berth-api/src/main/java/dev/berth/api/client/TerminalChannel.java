@@ -221,9 +221,10 @@ public final class TerminalChannel implements AutoCloseable {
                 case "trimmed" -> listener.trimmed(f.path("from").asLong(), f.path("to").asLong());
                 case "exit" -> {
                     exited = true;
-                    listener.exited(new ExitStatus(f.path("code").isNull() ? null : f.path("code").asInt(),
-                            f.path("signal").isNull() ? null : f.path("signal").asInt(), f.path("timedOut").asBoolean(),
-                            f.path("durationMs").asLong()), f.path("endOffset").asLong());
+                    // absent or null: the mapper leaves nulls out
+                    listener.exited(new ExitStatus(f.path("code").isIntegralNumber() ? f.get("code").asInt() : null,
+                            f.path("signal").isIntegralNumber() ? f.get("signal").asInt() : null,
+                            f.path("timedOut").asBoolean(), f.path("durationMs").asLong()), f.path("endOffset").asLong());
                 }
                 case "error" -> listener.error(ErrorCode.fromCode(f.path("code").asText()), f.path("message").asText());
                 default -> {

@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.function.LongFunction;
 
 /**
@@ -24,24 +23,12 @@ public final class StreamPrinter {
     private final OutputStream out = new FileOutputStream(FileDescriptor.out);
     private final OutputStream err = new FileOutputStream(FileDescriptor.err);
     private final PrintStream notices;
-    private final Duration silenceLimit;
     private String commandId;
     private long offset;
-    /** When the current stream last carried a frame (heartbeats included). */
-    private volatile long lastFrameNanos;
 
     public StreamPrinter(PrintStream notices, long startOffset) {
-        this(notices, startOffset, null);
-    }
-
-    /**
-     * @param silenceLimit a stream that carries nothing, not even a heartbeat, for this long is
-     *     taken for dead and replaced (a connection can die without a word); null: never
-     */
-    public StreamPrinter(PrintStream notices, long startOffset, Duration silenceLimit) {
         this.notices = notices;
         this.offset = startOffset;
-        this.silenceLimit = silenceLimit;
     }
 
     public String commandId() {
@@ -58,8 +45,6 @@ public final class StreamPrinter {
         InputStream in = first;
         int failures = 0;
         while (true) {
-            lastFrameNanos = System.nanoTime();
-            Thread watchdog = silenceLimit == null ? null : watch(in);
             try (InputStream stream = in) {
                 StreamFrame.Exit exit = copy(stream);
                 if (exit != null) {
@@ -67,10 +52,6 @@ public final class StreamPrinter {
                 }
             } catch (IOException | UncheckedIOException e) {
                 // connection cut: fall through and re-attach
-            } finally {
-                if (watchdog != null) {
-                    watchdog.interrupt();
-                }
             }
             if (commandId == null || ++failures > MAX_RECONNECTS) {
                 throw new UncheckedIOException(new IOException("lost the connection to the server"
@@ -87,27 +68,10 @@ public final class StreamPrinter {
         }
     }
 
-    /** Closes {@code stream} once it has been silent for longer than the limit, which ends its read. */
-    private Thread watch(InputStream stream) {
-        long limit = silenceLimit.toNanos();
-        return Thread.ofVirtual().name("berth-stream-watchdog").start(() -> {
-            try {
-                while (System.nanoTime() - lastFrameNanos < limit) {
-                    Thread.sleep(Math.max(50, limit / 10 / 1_000_000)); // a clock to look at, not a synchronisation
-                }
-                notices.println("berth: no word from the server for " + silenceLimit.toSeconds() + " s; reconnecting");
-                stream.close();
-            } catch (InterruptedException | IOException e) {
-                // the stream ended by itself
-            }
-        });
-    }
-
     private StreamFrame.Exit copy(InputStream in) throws IOException {
         FrameCodec.Reader reader = new FrameCodec.Reader(in);
         StreamFrame f;
         while ((f = reader.next()) != null) {
-            lastFrameNanos = System.nanoTime();
             switch (f) {
                 case StreamFrame.Start s -> commandId = s.commandId();
                 case StreamFrame.Output o -> {
