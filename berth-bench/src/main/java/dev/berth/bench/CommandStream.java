@@ -49,6 +49,20 @@ public final class CommandStream implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * Reads until the output reaches {@code offset} bytes (skipping what other readers of the same
+     * terminal caused); returns {@link System#nanoTime()} then, or -1 if the command ended first.
+     */
+    public long awaitOffset(long offset) throws IOException {
+        while (exit == null) {
+            nextFrame();
+            if (nextOffset >= offset) {
+                return System.nanoTime();
+            }
+        }
+        return -1;
+    }
+
     /** Reads to the exit frame. */
     public Summary drain() throws IOException {
         while (exit == null) {
