@@ -134,4 +134,50 @@ class ExecInteractiveTest {
         }
         assertThat(cli.run("tty", "ls", "tty").stdout()).doesNotContain(id);
     }
+
+    @Test
+    void severalClientsAtOnceShareOneTerminal() throws Exception {
+        try (Tmux first = Tmux.start("one", 100, 30, berth("exec --it -e PS1=ready: tty -- bash --norc -i"))) {
+            first.await("ready:"); // bash drops what was typed before it started reading
+            first.type("echo first-$((1+1))");
+            first.await("first-2");
+            Cli.Result ls = cli.run("tty", "ls", "tty");
+            Matcher m = Pattern.compile("(c-[a-z0-9]+) .*bash --norc").matcher(ls.stdout());
+            assertThat(m.find()).as(ls.stdout()).isTrue();
+            try (Tmux second = Tmux.start("two", 100, 30, berth("exec --it tty --tty " + m.group(1)))) {
+                second.await("first-2"); // what was printed before it came
+                second.type("echo second-$((2+2))");
+                first.await("second-4"); // typed in one, seen in both
+                second.await("second-4");
+                first.type("exit 4");
+                first.await("berth-exit=4");
+                second.await("berth-exit=4");
+            }
+        }
+    }
+
+    @Test
+    void aHugePasteArrivesWhole() throws Exception {
+        // 1 MiB in 16384 lines, pasted in one go into a program on the terminal (echo off: the paste, not its echo)
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < (1 << 20); i++) {
+            text.append(String.format("%08d-", i)).append("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQR\n");
+        }
+        Path paste = data.resolve("paste.txt");
+        java.nio.file.Files.writeString(paste, text);
+        try (Tmux t = Tmux.start("paste", 100, 30, berth("exec --it tty -- sh -c 'stty -echo; echo ready-$((2*3)); cat > /mnt/workspace/paste.txt; echo pasted-$((5*5))'"))) {
+            t.await("ready-6");
+            t.pasteFile(paste);
+            t.send("C-d");
+            t.await("pasted-25");
+            t.await("berth-exit=0");
+        }
+        Cli.Result sum = cli.run("run", "tty", "--", "sha256sum", "/mnt/workspace/paste.txt");
+        assertThat(sum.stdout()).startsWith(sha256(text.toString()));
+    }
+
+    private static String sha256(String s) throws Exception {
+        byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(d);
+    }
 }

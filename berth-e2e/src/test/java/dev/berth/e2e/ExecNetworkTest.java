@@ -86,6 +86,30 @@ class ExecNetworkTest {
         }
     }
 
+    @Test
+    void typingWhileTheNetworkIsDownArrivesOnceItIsBack() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Tmux.available(), "tmux is not installed (.ci/run installs it)");
+        String token = Files.readString(data.resolve("admin.token")).strip();
+        try (ChaosProxy proxy = new ChaosProxy(server.url().getPort());
+                Tmux t = Tmux.start("away", 100, 30, "BERTH_DIST=" + Cli.DIST + " " + Cli.ROOT.resolve("berth")
+                        + " --server http://127.0.0.1:" + proxy.port() + " --token " + token
+                        + " exec --it -e PS1=ready: net -- bash --norc -i; echo berth-exit=$?; sleep 600")) {
+            t.await("ready:"); // bash drops what was typed before it started reading
+            t.type("echo before-$((1+1))");
+            t.await("before-2");
+            proxy.cut();
+            t.await("berth: connection lost");
+            t.type("echo away-$((3*5))"); // typed into the outage: kept, and sent once the link is back
+            proxy.restore();
+            t.await("away-15");
+            String screen = t.await("reconnected after");
+            assertThat(screen.split("away-15", -1)).as("typed once, run once: " + screen).hasSize(2);
+            assertThat(screen.split("connection lost", -1)).as("one status line for the outage: " + screen).hasSize(2);
+            t.type("exit 3");
+            t.await("berth-exit=3");
+        }
+    }
+
     /** {@code berth exec -t} of a counter, talking to the server through the proxy, output to a file. */
     private static Process counterThrough(ChaosProxy proxy, Path out) throws Exception {
         return counterThrough(proxy, out, "0.01");

@@ -51,6 +51,12 @@ final class Tmux implements AutoCloseable {
         send("Enter");
     }
 
+    /** Pastes a file's contents in one go, as a terminal does with the clipboard. */
+    void pasteFile(java.nio.file.Path file) throws Exception {
+        tmux("load-buffer", "-b", name, file.toString());
+        tmux("paste-buffer", "-d", "-b", name, "-t", name);
+    }
+
     void resize(int cols, int rows) throws Exception {
         tmux("resize-window", "-t", name, "-x", Integer.toString(cols), "-y", Integer.toString(rows));
     }
