@@ -144,11 +144,17 @@ class ExecInteractiveTest {
             Cli.Result ls = cli.run("tty", "ls", "tty");
             Matcher m = Pattern.compile("(c-[a-z0-9]+) .*bash --norc").matcher(ls.stdout());
             assertThat(m.find()).as(ls.stdout()).isTrue();
-            try (Tmux second = Tmux.start("two", 100, 30, berth("exec --it tty --tty " + m.group(1)))) {
+            try (Tmux second = Tmux.start("two", 100, 30, berth("exec --it tty --tty " + m.group(1)));
+                    Tmux third = Tmux.start("three", 100, 30, berth("exec --it --detach-key ctrl-x tty --tty " + m.group(1)))) {
                 second.await("first-2"); // what was printed before it came
+                third.await("first-2");
                 second.type("echo second-$((2+2))");
-                first.await("second-4"); // typed in one, seen in both
+                first.await("second-4"); // typed in one, seen in all
                 second.await("second-4");
+                third.await("second-4");
+                third.send("C-x"); // its own detach key: it leaves, the others stay
+                third.await("berth: detached");
+                third.await("berth-exit=0");
                 first.type("exit 4");
                 first.await("berth-exit=4");
                 second.await("berth-exit=4");

@@ -48,6 +48,10 @@ public final class ExecCommand implements Callable<Integer>, ExitCodes.PassesThr
     @Option(names = "--tty", paramLabel = "ID", description = "Re-attach to this terminal program (its id) instead of starting one.")
     String attachTo;
 
+    @Option(names = "--detach-key", paramLabel = "KEY", defaultValue = "ctrl-]",
+            description = "The key that detaches, leaving the program running: ctrl-A … ctrl-Z, ctrl-[ ctrl-\\ ctrl-] ctrl-^ ctrl-_, or none (default: ${DEFAULT-VALUE}).")
+    String detachKey;
+
     @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment variable (repeatable).")
     Map<String, String> env;
 
@@ -62,6 +66,7 @@ public final class ExecCommand implements Callable<Integer>, ExitCodes.PassesThr
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        int detach = detachByte(); // a bad key is refused before anything starts
         BerthClient client = Connected.of(spec).client();
         boolean onTerminal = it || tty || attachTo != null;
         boolean typing = it || interactive || attachTo != null;
@@ -84,8 +89,24 @@ public final class ExecCommand implements Callable<Integer>, ExitCodes.PassesThr
                 id = client.startCommand(session, request(new Tty(Math.max(1, size.getRows()), Math.max(1, size.getColumns()))))
                         .id();
             }
-            return new TerminalSession(client, session, id, TerminalSession.DEFAULT_DETACH_KEY).run(terminal, 0);
+            return new TerminalSession(client, session, id, detach).run(terminal, 0);
         }
+    }
+
+    /** {@code ctrl-]} → 0x1d; {@code none} → -1. */
+    private int detachByte() {
+        String k = detachKey.toLowerCase(java.util.Locale.ROOT);
+        if (k.equals("none")) {
+            return -1;
+        }
+        if (k.length() == 6 && k.startsWith("ctrl-")) {
+            char c = Character.toUpperCase(k.charAt(5));
+            if (c >= '@' && c <= '_') {
+                return c - '@';
+            }
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "--detach-key: give ctrl- and a letter or one of [ \\ ] ^ _ (e.g. ctrl-]), or none");
     }
 
     private CommandRequest request(Tty size) {
