@@ -38,7 +38,7 @@ public record BenchOptions(
         Optional<Path> out) {
 
     public static final List<String> SECTIONS = List.of("first-output", "round-trip", "throughput", "memory", "startup",
-            "resume", "restart", "tty", "tty-throughput", "tty-memory");
+            "resume", "restart", "tty", "tty-throughput", "tty-memory", "tty-reconnect");
 
     static final String USAGE = """
             usage: CoreBench --server URL (--token T | --token-file F) --data DIR [options]
@@ -49,7 +49,8 @@ public record BenchOptions(
               --ssh-identity F        its client key;  --ssh-user U (default root)
               --ssh-known-hosts F     its host key (default: no host key check)
               --only a,b              sections: first-output, round-trip, throughput, memory, startup,
-                                      resume, restart, tty, tty-throughput, tty-memory
+                                      resume, restart, tty, tty-throughput, tty-memory,
+                                      tty-reconnect
               --warmup N              unmeasured runs before each series (default 5)
               --first-output-runs N   (default 50)   --round-trip-runs N (default 200)
               --throughput-runs N     (default 3)    --throughput-bytes N (default 1073741824)

@@ -2,13 +2,16 @@ package dev.berth.bench.measure;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.Json;
+import dev.berth.api.client.BerthClient;
+import dev.berth.api.client.TerminalChannel;
 import dev.berth.bench.BenchSessions;
-import dev.berth.bench.CommandStream;
 import dev.berth.bench.ProcMemory;
 import dev.berth.bench.Report;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What an idle attached terminal costs the server: N terminals ({@code cat}) in one session, then
@@ -22,8 +25,13 @@ public final class TtyMemory implements Measurement {
     private final Path data;
     private final int count;
 
-    public TtyMemory(BenchSessions sessions, Path data, int count) {
+    private final java.net.URI server;
+    private final String token;
+
+    public TtyMemory(BenchSessions sessions, java.net.URI server, String token, Path data, int count) {
         this.sessions = sessions;
+        this.server = server;
+        this.token = token;
         this.data = data;
         this.count = count;
     }
@@ -36,43 +44,61 @@ public final class TtyMemory implements Measurement {
     @Override
     public void run(Report report) throws Exception {
         String id = sessions.create("tty-mem");
-        JsonNode server = Json.mapper().readTree(data.resolve("server.json").toFile());
-        long pid = server.get("pid").asLong();
+        JsonNode serverInfo = Json.mapper().readTree(data.resolve("server.json").toFile());
+        long pid = serverInfo.get("pid").asLong();
         List<String> ttys = new ArrayList<>();
-        List<CommandStream> streams = new ArrayList<>();
-        try {
+        List<TerminalChannel> streams = new ArrayList<>();
+        try (BerthClient client = new BerthClient(server, token)) {
             for (int i = 0; i < count; i++) {
                 ttys.add(sessions.api().startTty(id, List.of("cat")));
             }
-            for (CommandStream warm : attachAll(id, ttys.subList(0, Math.min(5, ttys.size())))) {
+            for (TerminalChannel warm : attachAll(client, id, ttys.subList(0, Math.min(5, ttys.size())))) {
                 warm.close(); // the path warmed once, so that its first use does not count as memory per terminal
             }
             long before = ProcMemory.of(pid).rssKiB();
-            streams.addAll(attachAll(id, ttys));
+            streams.addAll(attachAll(client, id, ttys));
             long after = ProcMemory.of(pid).rssKiB();
             double perTty = (after - before) / (double) count;
             report.heading(2, "10. Server memory per idle attached terminal")
                     .paragraph(count + " terminals running `cat` in one session; the server JVM's `VmRSS` before and "
-                            + "after one h2c output stream was opened on each (and a keystroke echoed through it).")
+                            + "after one WebSocket was attached to each, as `exec --it` holds it (and a keystroke echoed "
+                            + "through it).")
                     .bullets(List.of("server RSS " + before + " KiB → " + after + " KiB: **" + Report.num(perTty, 0)
                             + " KiB per attached terminal**; target ≤ " + Report.num(TARGET_KIB, 0) + " KiB: **"
                             + (perTty <= TARGET_KIB ? "met" : "missed") + "**"));
         } finally {
-            for (CommandStream s : streams) {
+            for (TerminalChannel s : streams) {
                 s.close();
             }
             sessions.delete(id);
         }
     }
 
-    /** One stream on each terminal, each shown to flow by a keystroke's echo. */
-    private List<CommandStream> attachAll(String id, List<String> ttys) throws Exception {
-        List<CommandStream> opened = new ArrayList<>();
+    /** One WebSocket on each terminal (as {@code exec --it} holds), each shown to flow by a keystroke's echo. */
+    private static List<TerminalChannel> attachAll(BerthClient client, String id, List<String> ttys) throws Exception {
+        List<TerminalChannel> opened = new ArrayList<>();
         for (String t : ttys) {
-            CommandStream s = sessions.api().attach(id, t, 0);
-            opened.add(s);
-            sessions.api().input(id, t, new byte[] {'k'});
-            s.awaitOutput();
+            CompletableFuture<Void> echoed = new CompletableFuture<>();
+            TerminalChannel ch = client.openTerminal(id, t, 0, "bench-" + opened.size(), 0, new TerminalChannel.Listener() {
+                @Override
+                public void hello(long offset, long inputAccepted) {}
+
+                @Override
+                public void output(long offset, java.nio.ByteBuffer data) {
+                    echoed.complete(null);
+                }
+
+                @Override
+                public void exited(dev.berth.api.model.ExitStatus status, long endOffset) {}
+
+                @Override
+                public void closed(String why) {
+                    echoed.completeExceptionally(new java.io.IOException(why));
+                }
+            });
+            opened.add(ch);
+            ch.input(new byte[] {'k'});
+            echoed.get(30, TimeUnit.SECONDS);
         }
         return opened;
     }
