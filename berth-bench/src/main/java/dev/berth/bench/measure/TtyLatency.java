@@ -52,16 +52,17 @@ public final class TtyLatency implements Measurement {
     public void run(Report report) throws Exception {
         String id = sessions.create("tty");
         String cat = sessions.api().startTty(id, List.of("cat"));
+        // its own cat: a second reader of the same terminal would wake (and cost) on every echo too
+        String socketCat = sessions.api().startTty(id, List.of("cat"));
         List<Process> processes = new ArrayList<>();
         BlockingQueue<Long> echoes = new LinkedBlockingQueue<>();
         try (CommandStream screen = sessions.api().attach(id, cat, 0); BerthClient http1 = new BerthClient(server, token);
-                TerminalChannel socket = http1.openTerminal(id, cat, 0, "bench", 0, echoListener(echoes))) {
+                TerminalChannel socket = http1.openTerminal(id, socketCat, 0, "bench", 0, echoListener(echoes))) {
             Map<String, Interleaved.Action> actions = new LinkedHashMap<>();
-            long[] typed = {0}; // each keystroke on the cat's terminal is echoed as one byte, whoever reads it
+            long[] typed = {0}; // each keystroke on the h2c cat's terminal is echoed as one byte
             actions.put("**berth, over the terminal's WebSocket (what `exec --it` uses)**", () -> {
                 long t0 = System.nanoTime();
                 socket.input(new byte[] {'w'});
-                typed[0]++;
                 return echoes.take() - t0;
             });
             actions.put("berth, input and output over h2c", () -> {
@@ -106,7 +107,7 @@ public final class TtyLatency implements Measurement {
         }
     }
 
-    /** Notes when the echo of a {@code w} arrives on the socket (the h2c stream gets the same bytes, and skips them). */
+    /** Notes when the echo of a {@code w} arrives on the socket. */
     private static TerminalChannel.Listener echoListener(BlockingQueue<Long> echoes) {
         return new TerminalChannel.Listener() {
             @Override
