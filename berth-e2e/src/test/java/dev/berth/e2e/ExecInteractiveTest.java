@@ -1,6 +1,7 @@
 package dev.berth.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ class ExecInteractiveTest {
     static void start() throws Exception {
         assumeTrue(Tmux.available(), "tmux is not installed (.ci/run installs it)");
         cli = new Cli(data, Map.of());
-        server = ServerProcess.start(cli, data);
+        server = ServerProcess.start(cli, data, 0, "--output-buffer", "64k"); // small, so that a replay can outrun it
         cli.assumeSandboxes();
         assertThat(cli.run("session", "create", "tty").exit()).isZero();
     }
@@ -180,6 +181,45 @@ class ExecInteractiveTest {
         }
         Cli.Result sum = cli.run("run", "tty", "--", "sha256sum", "/mnt/workspace/paste.txt");
         assertThat(sum.stdout()).startsWith(sha256(text.toString()));
+    }
+
+    @Test
+    void aReplayPastTheBufferSaysWhatWasTrimmedAndRedraws() throws Exception {
+        // ~6.9 MB of output while nobody is attached, more than the server keeps (the output log is trimmed a
+        // 4 MiB segment at a time); the program prints a line whenever its window size changes
+        String program = "sh -c 'trap \"echo winched-\\$((3*3))\" WINCH; echo ready-$((1+1)); sleep 3;"
+                + " seq 1 1000000 >/dev/tty; echo done-$((2*4)); while :; do sleep 0.1; done'";
+        String id;
+        try (Tmux first = Tmux.start("big", 100, 30, berth("exec --it tty -- " + program))) {
+            first.await("ready-2");
+            first.send("C-]");
+            Matcher m = Pattern.compile("--tty (c-[a-z0-9]+)").matcher(first.await("berth-exit=0"));
+            assertThat(m.find()).isTrue();
+            id = m.group(1);
+        }
+        String tty = id;
+        await().atMost(java.time.Duration.ofSeconds(60)).until(() -> printed(tty) > 7_000_000); // seq is done
+        // Berth's notices to a file here: the replay that follows would scroll it out of tmux's history
+        Path notices = data.resolve("trimmed.err");
+        try (Tmux second = Tmux.start("again", 100, 30, berth("exec --it tty --tty " + id + " 2>" + notices))) {
+            second.await("done-8"); // the end of what was kept
+            second.await("winched-9"); // the redraw: a size change the program saw
+            assertThat(java.nio.file.Files.readString(notices)).containsPattern(
+                    "berth: \\d+ bytes of output were trimmed from the server's buffer before they reached this terminal");
+            second.send("C-c");
+            second.await("berth-exit=130");
+        }
+    }
+
+    /** How many bytes a terminal program has printed, as {@code tty ls --json} says. */
+    private static long printed(String id) throws Exception {
+        String json = cli.run("tty", "ls", "tty", "--json").stdout();
+        Matcher m = Pattern.compile("\\{[^{}]*\"id\"\\s*:\\s*\"" + id + "\"[^{}]*\\}").matcher(json);
+        if (!m.find()) {
+            return -1;
+        }
+        Matcher end = Pattern.compile("\"endOffset\"\\s*:\\s*(\\d+)").matcher(m.group());
+        return end.find() ? Long.parseLong(end.group(1)) : -1;
     }
 
     private static String sha256(String s) throws Exception {

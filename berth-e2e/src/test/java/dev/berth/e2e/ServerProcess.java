@@ -38,13 +38,15 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** The same on a given port (0: a free one), e.g. the port of the server it replaces. */
-    static ServerProcess start(Cli cli, Path data, int port) throws IOException {
+    static ServerProcess start(Cli cli, Path data, int port, String... options) throws IOException {
         Files.createDirectories(data);
         Path log = data.resolve("serve.log");
         Files.deleteIfExists(data.resolve("server.json"));
         Files.writeString(log, "--- e2e: berth serve starting at " + Instant.now() + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        Process p = cli.builder(List.of("serve", "--listen", "127.0.0.1:" + port))
+        List<String> args = new java.util.ArrayList<>(List.of("serve", "--listen", "127.0.0.1:" + port));
+        args.addAll(List.of(options));
+        Process p = cli.builder(args)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();

@@ -33,7 +33,18 @@ final class ServerOptions {
             description = "Default size of a session's workspace file system (default 10g; 0: no quota).")
     Long diskQuota;
 
+    @Option(names = "--output-buffer", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Output kept per command (and terminal) for re-reading and re-attaching (default 64m, at least 64k). "
+                    + "Never trimmed while an attached reader still needs it.")
+    Long outputBuffer;
+
     ServerConfig apply(ServerConfig config) {
+        if (outputBuffer != null) {
+            if (outputBuffer < (64 << 10)) {
+                throw new IllegalArgumentException("--output-buffer must be at least 64k");
+            }
+            config = config.withOutputRetain(outputBuffer);
+        }
         if (listen != null) {
             ServeCommand.Listen l = ServeCommand.Listen.parse(listen);
             config = config.withListen(l.host(), l.port());
@@ -64,6 +75,9 @@ final class ServerOptions {
         if (diskQuota != null) {
             args.addAll(List.of("--disk-quota", Long.toString(diskQuota)));
         }
+        if (outputBuffer != null) {
+            args.addAll(List.of("--output-buffer", Long.toString(outputBuffer)));
+        }
         return args;
     }
 
@@ -72,6 +86,7 @@ final class ServerOptions {
         return "idle stop " + (l.idleTimeout().isZero() ? "never" : Durations.format(l.idleTimeout()))
                 + ", workspace retention " + Durations.format(l.retention())
                 + ", max lifetime " + (l.maxLifetime().isZero() ? "none" : Durations.format(l.maxLifetime()))
-                + ", disk quota " + (c.lifecycle().diskQuotaBytes() == 0 ? "none" : Sizes.format(c.lifecycle().diskQuotaBytes()));
+                + ", disk quota " + (c.lifecycle().diskQuotaBytes() == 0 ? "none" : Sizes.format(c.lifecycle().diskQuotaBytes()))
+                + ", output buffer " + Sizes.format(c.outputRetainBytes());
     }
 }

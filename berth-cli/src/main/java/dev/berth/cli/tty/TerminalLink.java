@@ -55,6 +55,8 @@ final class TerminalLink {
     private long serverBase;
     private TerminalChannel live;
     private volatile Outage outage;
+    /** Output was trimmed before this connection could take input: repaint once it can. */
+    private volatile boolean redrawPending;
     private int rows;
     private int cols;
 
@@ -172,6 +174,10 @@ final class TerminalLink {
                 live = ch;
             }
             up = true;
+            if (redrawPending) {
+                redrawPending = false;
+                redraw();
+            }
             Outage o = outage;
             if (o != null) {
                 o.end();
@@ -312,8 +318,17 @@ final class TerminalLink {
         }
     }
 
-    /** Makes a full-screen program repaint: two size changes (SIGWINCH), back to the real size. */
+    /**
+     * Makes a full-screen program repaint: two size changes (SIGWINCH), back to the real size. A
+     * trim is reported as a connection starts, before it takes input: then it waits for it.
+     */
     private void redraw() {
+        synchronized (typing) {
+            if (live == null) {
+                redrawPending = true;
+                return;
+            }
+        }
         Thread.ofVirtual().start(() -> {
             int r;
             int c;

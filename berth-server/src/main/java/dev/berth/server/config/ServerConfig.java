@@ -45,6 +45,10 @@ public record ServerConfig(
         return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat);
     }
 
+    public ServerConfig withOutputRetain(long bytes) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat);
+    }
+
     public ServerConfig withStreamHeartbeat(Duration every) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every);
     }
