@@ -1940,6 +1940,11 @@ static void handle_request(struct conn *k, int type, const char *b, size_t n)
         }
     } else
         reply_err(k, "bad_request", "unknown request type");
+    uint64_t hold = 0;
+    if (type == 'I' && get_num(b, n, 'h', &hold) > 0 && hold == 1 && !k->closing) {
+        k->since = mono_ms(); /* a typist's connection: held open for its next 'I', idle from now */
+        return;
+    }
     if (!k->watch)
         k->closing = 1;
 }

@@ -5,7 +5,9 @@ import dev.berth.sandbox.spi.CommandExit;
 import dev.berth.sandbox.spi.OutputCursor;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.TerminalInput;
 import dev.berth.sandbox.spi.TerminalSize;
+import java.nio.channels.SocketChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -123,6 +125,75 @@ final class ShimCommand implements RunningCommand {
     @Override
     public void write(byte[] input) {
         shim.call(ShimMessage.of('I').add('i', id).add('d', input).build());
+    }
+
+    @Override
+    public TerminalInput openInput() {
+        return new HeldInput();
+    }
+
+    /**
+     * Typing over one held-open supervisor connection ({@code I} with {@code h=1}), re-opened when
+     * it broke or sat idle so long that the supervisor may have let it go.
+     */
+    private final class HeldInput implements TerminalInput {
+        /** Well inside the supervisor's 60 s limit for a connection between requests. */
+        private static final long IDLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        private SocketChannel ch;
+        private long usedAt;
+
+        @Override
+        public void write(byte[] input) {
+            ShimMessage request = ShimMessage.of('I').add('i', id).add('h', 1).add('d', input).build();
+            boolean reused = ch != null && System.nanoTime() - usedAt < IDLE_NANOS;
+            if (!reused) {
+                close();
+            }
+            try {
+                if (ch == null) {
+                    ch = shim.connect();
+                }
+                ShimMessage reply = exchange(request);
+                if (reply == null && reused) {
+                    // the supervisor closed it unread (it can only do that between requests): once more, afresh
+                    close();
+                    ch = shim.connect();
+                    reply = exchange(request);
+                }
+                if (reply == null) {
+                    throw new SandboxException(SandboxException.Kind.FAILED, "the sandbox supervisor closed the connection");
+                }
+                usedAt = System.nanoTime();
+                if (reply.is('E')) {
+                    throw ShimClient.error(reply);
+                }
+            } catch (IOException e) {
+                close();
+                throw new SandboxException(SandboxException.Kind.FAILED, "sandbox supervisor unreachable: " + e.getMessage(), e);
+            }
+        }
+
+        /** Sends and reads the answer; null if the connection ended (or broke) first. */
+        private ShimMessage exchange(ShimMessage request) {
+            try {
+                request.writeTo(ch);
+                return ShimMessage.readFrom(ch);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // a unix socket: nothing of ours is lost by a failed close
+                }
+                ch = null;
+            }
+        }
     }
 
     @Override

@@ -42,7 +42,8 @@ final class ShimOutputCursor implements OutputCursor {
     private SocketChannel watch;
     private CommandExit exit;
     private boolean watchClosed;
-    /** What the watch connection said, read by its own thread; {@link #WATCH_ENDED} last. */
+    private boolean pumping;
+    /** What the watch connection said, once a timed wait started its pump thread; {@link #WATCH_ENDED} last. */
     private final BlockingQueue<ShimMessage> events = new LinkedBlockingQueue<>();
     private static final ShimMessage WATCH_ENDED = ShimMessage.of('.').build();
 
@@ -59,7 +60,8 @@ final class ShimOutputCursor implements OutputCursor {
         long consumed = offset; // the caller is done with everything returned before this call
         long deadline = idleAfter == null ? Long.MAX_VALUE : System.nanoTime() + idleAfter.toNanos();
         while (true) {
-            if (exit == null) {
+            if (exit == null && watch == null) {
+                // before watching (it may be over already), and after: while a watch is open, its X says so
                 exit = command.exit().orElse(null);
             }
             if (exit == null && watch == null && !watchClosed) {
@@ -123,7 +125,19 @@ final class ShimOutputCursor implements OutputCursor {
                     + " (too many connections?): try again", e);
         }
         watch = ch;
-        // the watch is read by a thread of its own, so that waiting for it can time out
+    }
+
+    /**
+     * A wait with a time limit needs the watch read by a thread of its own (a channel read cannot
+     * time out); started on the first such wait. Untimed waits read it on the caller's thread,
+     * which saves a hand-off per event (a terminal's echo is one).
+     */
+    private void startPump() {
+        if (pumping) {
+            return;
+        }
+        pumping = true;
+        SocketChannel ch = watch;
         Thread.ofVirtual().name("shim-watch-" + command.id()).start(() -> {
             try {
                 for (ShimMessage m; (m = ShimMessage.readFrom(ch)) != null; ) {
@@ -159,7 +173,7 @@ final class ShimOutputCursor implements OutputCursor {
             exit = exitOrLost();
             return true;
         }
-        ShimMessage m = nanos == Long.MAX_VALUE ? events.take() : events.poll(nanos, TimeUnit.NANOSECONDS);
+        ShimMessage m = nanos == Long.MAX_VALUE && !pumping ? readWatch() : pumped(nanos);
         if (m == null) {
             return false;
         }
@@ -178,6 +192,25 @@ final class ShimOutputCursor implements OutputCursor {
             exit = command.exit().orElseGet(this::lostExit);
         }
         return true;
+    }
+
+    /** The next event, read on this thread; {@link #WATCH_ENDED} when the watch ends. */
+    private ShimMessage readWatch() throws InterruptedException {
+        try {
+            ShimMessage m = ShimMessage.readFrom(watch);
+            return m == null ? WATCH_ENDED : m;
+        } catch (IOException e) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("stopped while following command " + command.id());
+            }
+            return WATCH_ENDED;
+        }
+    }
+
+    /** The next event from the pump thread, or null if none came within {@code nanos}. */
+    private ShimMessage pumped(long nanos) throws InterruptedException {
+        startPump();
+        return nanos == Long.MAX_VALUE ? events.take() : events.poll(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The recorded exit; else, if the supervisor is dead, the command died with it; else try again. */
@@ -210,6 +243,7 @@ final class ShimOutputCursor implements OutputCursor {
 
     private void closeWatch() {
         watchClosed = true;
+        pumping = false;
         if (watch != null) {
             try {
                 watch.close();

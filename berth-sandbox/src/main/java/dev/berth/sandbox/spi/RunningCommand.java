@@ -29,6 +29,19 @@ public interface RunningCommand {
      */
     void write(byte[] input);
 
+    /** Input for a client that types often; by default each write is a {@link #write}. */
+    default TerminalInput openInput() {
+        return new TerminalInput() {
+            @Override
+            public void write(byte[] input) {
+                RunningCommand.this.write(input);
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
     /** Gives the command's terminal a new size; its foreground job gets SIGWINCH. */
     void resize(TerminalSize size);
 }

@@ -236,6 +236,26 @@ public abstract class SandboxDriverContract {
     }
 
     @Test
+    void heldInputTypesInOrderAndIsRefusedOnceTheProgramIsGone() throws Exception {
+        Sandbox s = start("held");
+        RunningCommand sh = s.spawn(onTerminal(new TerminalSize(24, 80), "/bin/sh"));
+        try (TerminalReader screen = new TerminalReader(sh.follow(0));
+                dev.berth.sandbox.spi.TerminalInput in = sh.openInput()) {
+            screen.await("$ ");
+            // one byte at a time, as keystrokes come: each after the one before
+            for (byte b : "echo typed-$((40+2))\n".getBytes(StandardCharsets.UTF_8)) {
+                in.write(new byte[] {b});
+            }
+            screen.await("typed-42\r\n");
+            in.write("exit 3\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(screen.awaitExit().code()).isEqualTo(3);
+            assertThatThrownBy(() -> in.write("x".getBytes(StandardCharsets.UTF_8)))
+                    .isInstanceOfSatisfying(SandboxException.class,
+                            e -> assertThat(e.kind()).isEqualTo(SandboxException.Kind.COMMAND_FINISHED));
+        }
+    }
+
+    @Test
     void terminalRequestsAreCheckedAndABlockedTerminalRefusesMoreInput() throws Exception {
         Sandbox s = start("ttybad");
         RunningCommand piped = s.spawn(spec(List.of("/bin/sh", "-c", "exec sleep 600")));
@@ -259,6 +279,10 @@ public abstract class SandboxDriverContract {
         }
         assertThat(refused).as("4 MiB into a terminal nobody reads").isNotNull();
         assertThat(refused.getMessage()).contains("not reading its terminal");
+        try (dev.berth.sandbox.spi.TerminalInput held = deaf.openInput()) { // the same refusal over a held connection
+            assertThatThrownBy(() -> held.write(chunk)).isInstanceOfSatisfying(SandboxException.class,
+                    e -> assertThat(e.kind()).isEqualTo(SandboxException.Kind.BUSY));
+        }
         // the sandbox goes on serving
         assertThat(run(s, "echo still-here").stdout()).isEqualTo("still-here\n");
         deaf.signal(9);
