@@ -23,6 +23,9 @@ public final class TerminalRoutes {
     private final ServerWebSocketContainer container;
     private final Duration heartbeat;
     private final InputLedger ledger = new InputLedger();
+    /** One thread sends every socket's pings. */
+    private final java.util.concurrent.ScheduledExecutorService pings = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tty-pings").factory());
 
     public TerminalRoutes(CommandService commands, ServerWebSocketContainer container, Duration heartbeat) {
         this.commands = commands;
@@ -52,7 +55,7 @@ public final class TerminalRoutes {
         RunningCommand command = commands.terminal(sessionId, cid);
         // an offset past the end would wait for bytes the client already has, or never comes
         long from = Math.min(offset, command.endOffset());
-        var terminal = new TerminalSocket.Terminal(sessionId, cid, command, commands, ledger, Signals::parse);
+        var terminal = new TerminalSocket.Terminal(sessionId, cid, command, commands, ledger, Signals::parse, pings);
         x.upgrade(container, (request, response, callback) -> new TerminalSocket(terminal, client, from, beat));
     }
 }

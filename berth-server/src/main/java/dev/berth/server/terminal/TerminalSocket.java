@@ -11,6 +11,7 @@ import dev.berth.sandbox.spi.OutputChunk;
 import dev.berth.sandbox.spi.OutputCursor;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.TerminalInput;
 import dev.berth.server.sessions.CommandService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +21,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -37,9 +41,12 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
     /** The output header: the absolute offset of the frame's first byte, big-endian. */
     public static final int OFFSET_BYTES = Long.BYTES;
 
-    /** What a socket needs to know of its terminal; {@code signals} parses a signal name or number. */
+    /**
+     * What a socket needs to know of its terminal; {@code signals} parses a signal name or number,
+     * {@code pings} sends each socket's pings.
+     */
     public record Terminal(String sessionId, String commandId, RunningCommand command, CommandService commands,
-            InputLedger ledger, ToIntFunction<String> signals) {}
+            InputLedger ledger, ToIntFunction<String> signals, ScheduledExecutorService pings) {}
 
     private final Terminal terminal;
     private final String client;
@@ -47,6 +54,13 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
     private final Duration heartbeat;
     private volatile Session session;
     private volatile Thread output;
+    private volatile ScheduledFuture<?> pinging;
+    /** Input acks go out at most this long after the input, several at once. */
+    private static final long ACK_DELAY_MS = 20;
+    private final java.util.concurrent.atomic.AtomicBoolean ackPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long acked;
+    /** Opened on the first keystroke; only the input callback (one at a time) uses it. */
+    private TerminalInput input;
 
     public TerminalSocket(Terminal terminal, String client, long offset, Duration heartbeat) {
         this.terminal = terminal;
@@ -59,6 +73,11 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
     public void onWebSocketOpen(Session session) {
         this.session = session;
         output = Thread.ofVirtual().name("tty-out-" + terminal.commandId()).start(this::pushOutput);
+        // pings on a timer, not between reads: the output reader then waits on the sandbox with no time limit,
+        // which spares it a thread hand-off per chunk; a ping that cannot be sent ends the socket
+        long every = heartbeat.toMillis();
+        pinging = terminal.pings().scheduleAtFixedRate(
+                () -> session.sendPing(ByteBuffer.allocate(0), Callback.NOOP), every, every, TimeUnit.MILLISECONDS);
     }
 
     private void pushOutput() {
@@ -69,7 +88,7 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
             hello.put("inputAccepted", terminal.ledger().accepted(key(), client));
             sendText(hello);
             while (session.isOpen()) {
-                switch (cursor.next(heartbeat)) {
+                switch (cursor.next()) {
                     case OutputChunk.Data d -> sendOutput(d);
                     case OutputChunk.Gap g -> {
                         Map<String, Object> f = frame("trimmed");
@@ -77,7 +96,7 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
                         f.put("to", g.to());
                         sendText(f);
                     }
-                    case OutputChunk.Idle i -> await(cb -> session.sendPing(ByteBuffer.allocate(0), cb));
+                    case OutputChunk.Idle i -> { } // not asked for
                     case OutputChunk.End e -> {
                         exited(e.exit());
                         return;
@@ -112,16 +131,18 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         session.close(StatusCode.NORMAL, "exited", Callback.NOOP);
     }
 
-    /** Input: typed in order, then acknowledged by the running count of this client's bytes. */
+    /** Input: typed in order, then acknowledged (soon after) by the running count of this client's bytes. */
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
         byte[] bytes = new byte[payload.remaining()];
         payload.get(bytes);
         try {
             type(bytes);
-            Map<String, Object> ack = frame("ack");
-            ack.put("input", terminal.ledger().add(key(), client, bytes.length));
-            session.sendText(json(ack), Callback.NOOP);
+            acked = terminal.ledger().add(key(), client, bytes.length);
+            if (!ackPending.getAndSet(true)) {
+                // a little later, for everything typed by then: an ack just before the echo would delay it
+                terminal.pings().schedule(this::sendAck, ACK_DELAY_MS, TimeUnit.MILLISECONDS);
+            }
             terminal.commands().touched(terminal.sessionId());
         } catch (SandboxException e) {
             error(e.kind() == SandboxException.Kind.COMMAND_FINISHED ? ErrorCode.COMMAND_FINISHED : ErrorCode.SANDBOX_FAILED,
@@ -132,11 +153,21 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         callback.succeed();
     }
 
+    private void sendAck() {
+        ackPending.set(false);
+        Map<String, Object> ack = frame("ack");
+        ack.put("input", acked);
+        session.sendText(json(ack), Callback.NOOP);
+    }
+
     /** A program that does not read its input holds up this client's typing; nothing is dropped. */
     private void type(byte[] bytes) throws InterruptedException {
         for (int pause = 1; ; pause = Math.min(pause * 2, 100)) {
             try {
-                terminal.command().write(bytes);
+                if (input == null) {
+                    input = terminal.command().openInput();
+                }
+                input.write(bytes);
                 return;
             } catch (SandboxException e) {
                 if (e.kind() != SandboxException.Kind.BUSY || !session.isOpen()) {
@@ -184,15 +215,23 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
 
     @Override
     public void onWebSocketClose(int statusCode, String reason) {
-        stopOutput();
+        release();
     }
 
     @Override
     public void onWebSocketError(Throwable cause) {
-        stopOutput();
+        release();
     }
 
-    private void stopOutput() {
+    private void release() {
+        ScheduledFuture<?> p = pinging;
+        if (p != null) {
+            p.cancel(false);
+        }
+        TerminalInput in = input;
+        if (in != null) {
+            in.close();
+        }
         Thread t = output;
         if (t != null) {
             t.interrupt(); // frees the output reader and its watch on the sandbox now, not at the next heartbeat
