@@ -131,12 +131,17 @@ public final class BerthClient implements AutoCloseable {
         java.net.URI http = base.resolve(path);
         java.net.URI ws = java.net.URI.create((http.getScheme().equals("https") ? "wss" : "ws")
                 + http.toString().substring(http.getScheme().length()));
-        java.net.http.WebSocket.Builder b = this.http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        // a client of its own, whose work runs on its selector thread: each hand-off to another thread cost
+        // ~0.1 ms per keystroke; a listener that blocks (a slow terminal) then holds up reading, which is the
+        // backpressure wanted
+        HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Runnable::run)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        java.net.http.WebSocket.Builder b = own.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
         try {
-            return TerminalChannel.open(b, ws, listener);
+            return TerminalChannel.open(b, ws, listener, own::shutdownNow);
         } catch (TerminalChannel.HandshakeRefused e) {
             send(get(path), Void.class); // the same checks over plain HTTP give the reason as a JSON error
             throw new ApiException(ErrorCode.INTERNAL, e.getMessage());

@@ -49,27 +49,35 @@ public final class TerminalChannel implements AutoCloseable {
     }
 
     private final WebSocket socket;
+    private final Runnable release;
     private final Object sending = new Object();
     private volatile long lastHeardNanos = System.nanoTime();
 
-    private TerminalChannel(WebSocket socket) {
+    private TerminalChannel(WebSocket socket, Runnable release) {
         this.socket = socket;
+        this.release = release;
     }
 
-    static TerminalChannel open(WebSocket.Builder builder, java.net.URI uri, Listener listener) {
+    /** @param release frees what the connection used (its HTTP client), once it is closed or aborted */
+    static TerminalChannel open(WebSocket.Builder builder, java.net.URI uri, Listener listener, Runnable release) {
         Receiver receiver = new Receiver(listener);
         try {
             WebSocket ws = builder.buildAsync(uri, receiver).get();
-            TerminalChannel channel = new TerminalChannel(ws);
+            TerminalChannel channel = new TerminalChannel(ws, release);
             receiver.channel = channel;
             return channel;
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
         } catch (ExecutionException e) {
+            release.run();
             if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
                 throw new HandshakeRefused(h.getResponse().statusCode());
             }
             throw new UncheckedIOException(new IOException("cannot open the terminal's socket: " + e.getCause().getMessage(),
                     e.getCause()));
         } catch (InterruptedException e) {
+            release.run();
             Thread.currentThread().interrupt();
             throw new ApiException(ErrorCode.INTERNAL, "interrupted");
         }
@@ -120,6 +128,7 @@ public final class TerminalChannel implements AutoCloseable {
     /** Drops the connection at once, without a closing handshake (a dead link would not carry one). */
     public void abort() {
         socket.abort();
+        release.run();
     }
 
     @Override
@@ -131,7 +140,7 @@ public final class TerminalChannel implements AutoCloseable {
                 // gone already, or too slow to say goodbye to: abort below either way
             }
         }
-        socket.abort();
+        abort();
     }
 
     private static void await(CompletableFuture<WebSocket> send) {

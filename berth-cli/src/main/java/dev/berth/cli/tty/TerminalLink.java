@@ -184,7 +184,9 @@ final class TerminalLink {
                 outage = null;
             }
             while (!done.isDone() && !c.ended.await(PING_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
-                if (ch.quietNanos() > SILENCE_LIMIT.toNanos()) {
+                // a terminal that is slow to take output holds up reading (so no frame is "heard"): not a dead link
+                boolean screenBusy = c.writing || System.nanoTime() - c.wroteAt < SILENCE_LIMIT.toNanos();
+                if (ch.quietNanos() > SILENCE_LIMIT.toNanos() && !screenBusy) {
                     return new Ended(true, "no word from the server for " + SILENCE_LIMIT.toSeconds() + " s");
                 }
                 ch.ping();
@@ -256,6 +258,9 @@ final class TerminalLink {
         final CountDownLatch ended = new CountDownLatch(1);
         volatile long inputAccepted;
         volatile String why = "the connection closed";
+        /** Whether (and when last) output was being written to the local terminal. */
+        volatile boolean writing;
+        volatile long wroteAt;
 
         @Override
         public void hello(long at, long accepted) {
@@ -273,12 +278,16 @@ final class TerminalLink {
             if (skip > 0) {
                 data.position(data.position() + (int) skip);
             }
+            writing = true;
             try {
                 screen.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
                 screen.flush();
             } catch (IOException e) {
                 done.complete(0); // the local terminal is gone: the program runs on, as after a detach
                 return;
+            } finally {
+                writing = false;
+                wroteAt = System.nanoTime();
             }
             offset = Math.max(have, at) + data.remaining();
         }
