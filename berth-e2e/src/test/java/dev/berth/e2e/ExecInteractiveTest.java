@@ -89,6 +89,26 @@ class ExecInteractiveTest {
     }
 
     @Test
+    void jobControlWideCharactersAndCtrlD() throws Exception {
+        try (Tmux t = Tmux.start("jobs", 100, 30, berth("exec --it -e PS1=ready: tty -- bash --norc -i"))) {
+            t.await("ready:");
+            // Ctrl+Z stops the foreground job, fg brings it back, Ctrl+C ends it
+            t.type("echo sleeping-$((2*2)); sleep 100");
+            t.await("sleeping-4");
+            t.send("C-z");
+            t.await("Stopped");
+            t.type("fg");
+            t.awaitMatch("(?m)^sleep 100\\s*$"); // bash names the job it resumes, on a line of its own
+            t.send("C-c");
+            // UTF-8, wide characters included, both ways
+            t.type("echo 日本語-$((1+1)) → ok");
+            t.await("日本語-2 → ok");
+            t.send("C-d"); // end of input: the shell exits, and so does the CLI, with its status
+            t.await("berth-exit=0");
+        }
+    }
+
+    @Test
     void hostileBytesOnOneTerminalHarmNoOther() throws Exception {
         // random bytes (invalid UTF-8, every control character), then escape sequences that move, clear,
         // retitle and reset the terminal: the client passes them on and neither it nor the other terminal suffers

@@ -91,7 +91,7 @@ final class Tmux implements AutoCloseable {
     }
 
     private String tmux(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-u", "-L", socket)); // -u: a UTF-8 terminal, whatever the locale
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
