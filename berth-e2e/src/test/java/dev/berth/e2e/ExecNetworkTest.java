@@ -104,7 +104,8 @@ class ExecNetworkTest {
             t.await("away-15");
             String screen = t.await("reconnected after");
             assertThat(screen.split("away-15", -1)).as("typed once, run once: " + screen).hasSize(2);
-            assertThat(screen.split("connection lost", -1)).as("one status line for the outage: " + screen).hasSize(2);
+            // one status line for the outage: "connection lost", rewritten in place once it is back
+            assertThat(screen.split("berth: ", -1)).as("one status line for the outage: " + screen).hasSize(2);
             t.type("exit 3");
             t.await("berth-exit=3");
         }

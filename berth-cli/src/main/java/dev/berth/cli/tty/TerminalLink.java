@@ -53,12 +53,14 @@ final class TerminalLink {
     private long unackedBytes;
     /** Our count of typed bytes where the server's count is 0 (it starts again if the server restarts). */
     private long serverBase;
-    private TerminalChannel live;
+    private volatile TerminalChannel live;
+    /** The highest input count the server acknowledged on this connection (set by its socket thread). */
+    private final java.util.concurrent.atomic.AtomicLong ackedByServer = new java.util.concurrent.atomic.AtomicLong();
     private volatile Outage outage;
     /** Output was trimmed before this connection could take input: repaint once it can. */
     private volatile boolean redrawPending;
-    private int rows;
-    private int cols;
+    private volatile int rows;
+    private volatile int cols;
 
     /** The next output byte this client wants (written by the socket's thread, read on reconnect). */
     private volatile long offset;
@@ -84,6 +86,7 @@ final class TerminalLink {
     /** Types {@code bytes} after everything typed before, now if connected, else once reconnected. */
     void type(byte[] bytes) {
         synchronized (typing) {
+            acked(ackedByServer.get());
             unacked.addLast(bytes);
             typedTotal += bytes.length;
             unackedBytes += bytes.length;
@@ -164,6 +167,7 @@ final class TerminalLink {
                 if (c.inputAccepted + serverBase < deliveredUpTo) {
                     serverBase = deliveredUpTo - c.inputAccepted; // it forgot our count (restarted): count from here
                 }
+                ackedByServer.set(c.inputAccepted); // counts of the last connection are superseded
                 acked(c.inputAccepted);
                 for (byte[] b : unacked) {
                     ch.input(b); // what the last connection did not deliver, in order, once
@@ -178,11 +182,6 @@ final class TerminalLink {
                 redrawPending = false;
                 redraw();
             }
-            Outage o = outage;
-            if (o != null) {
-                o.end();
-                outage = null;
-            }
             while (!done.isDone() && !c.ended.await(PING_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
                 // a terminal that is slow to take output holds up reading (so no frame is "heard"): not a dead link
                 boolean screenBusy = c.writing || System.nanoTime() - c.wroteAt < SILENCE_LIMIT.toNanos();
@@ -190,6 +189,7 @@ final class TerminalLink {
                     return new Ended(true, "no word from the server for " + SILENCE_LIMIT.toSeconds() + " s");
                 }
                 ch.ping();
+                acked(ackedByServer.get());
             }
             return new Ended(true, c.why);
         } catch (UncheckedIOException e) {
@@ -227,6 +227,12 @@ final class TerminalLink {
         }
     }
 
+    /** A status line cut to the terminal's width: a line that wraps cannot be rewritten in place. */
+    private String fitted(String line) {
+        int width = cols; // no lock: the socket's thread calls this (see acked)
+        return width > 1 && line.length() >= width ? line.substring(0, width - 2) + "…" : line;
+    }
+
     /** The one status line a connection outage gets: written when it starts, rewritten in place, closed when over. */
     private final class Outage {
         private final long since = System.nanoTime();
@@ -239,15 +245,16 @@ final class TerminalLink {
 
         void show(int attempt) {
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
-            notices.print((shown ? "\r\033[K" : "\r\n") + "berth: connection lost (" + why + "); reconnecting"
-                    + (attempt > 1 ? " (" + seconds + " s, try " + attempt + ")" : "") + "…");
+            String line = "berth: connection lost (" + why + "); reconnecting"
+                    + (attempt > 1 ? " (" + seconds + " s, try " + attempt + ")" : "") + "…";
+            notices.print((shown ? "\r\033[K" : "\r\n") + fitted(line));
             notices.flush();
             shown = true;
         }
 
         void end() {
             double seconds = (System.nanoTime() - since) / 1e9;
-            notices.print(String.format("\r\033[Kberth: reconnected after %.1f s%n", seconds));
+            notices.print("\r\033[K" + fitted(String.format("berth: reconnected after %.1f s", seconds)) + "\n");
             notices.flush();
         }
     }
@@ -265,6 +272,13 @@ final class TerminalLink {
         @Override
         public void hello(long at, long accepted) {
             inputAccepted = accepted;
+            // before this connection's first output (it comes after this returns): the status line must end
+            // where it is, not after bytes printed behind it
+            Outage o = outage;
+            if (o != null) {
+                o.end();
+                outage = null;
+            }
             hello.countDown();
         }
 
@@ -294,7 +308,9 @@ final class TerminalLink {
 
         @Override
         public void acked(long total) {
-            TerminalLink.this.acked(total);
+            // on the socket's own thread, which must never wait for the typing lock (a typist holding it may be
+            // waiting for that very thread to send): noted here, applied by the next typing or ping
+            ackedByServer.accumulateAndGet(total, Math::max);
         }
 
         @Override
@@ -332,11 +348,12 @@ final class TerminalLink {
      * trim is reported as a connection starts, before it takes input: then it waits for it.
      */
     private void redraw() {
-        synchronized (typing) {
+        if (live == null) { // no lock: this runs on the socket's thread (see acked)
+            redrawPending = true; // for the connection loop, once it takes input...
             if (live == null) {
-                redrawPending = true;
                 return;
             }
+            redrawPending = false; // ...unless it already does (and may have looked before we said so)
         }
         Thread.ofVirtual().start(() -> {
             int r;
