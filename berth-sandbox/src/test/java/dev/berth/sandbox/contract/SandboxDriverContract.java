@@ -223,8 +223,9 @@ public abstract class SandboxDriverContract {
             sh.write("stty size\n".getBytes(StandardCharsets.UTF_8));
             screen.await("50 120\r\n");
             // ^C stops the foreground job, not the shell (the output, not the echo, says so)
-            sh.write("sleep 100; echo after-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
-            screen.await("sleep 100");
+            // (once the line runs: a ^C while the shell still reads it only flushes the line)
+            sh.write("echo sleeping-$((2*3)); sleep 100; echo after-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
+            screen.await("sleeping-6\r\n");
             sh.write(new byte[] {3});
             screen.await("$ ");
             sh.write("echo alive-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
