@@ -47,7 +47,8 @@ public final class AotTrainCommand implements Callable<Integer> {
                 new String[] {"session", "ls", "--json"},
                 new String[] {"run", "-e", "A=1", "demo", "--", "true"},
                 new String[] {"attach", "demo", "c-1", "--offset", "5"},
-                new String[] {"command", "ls", "demo"})) {
+                new String[] {"command", "ls", "demo"},
+                new String[] {"exec", "--it", "demo", "--tty", "c-1"})) {
             Main.commandLine(new Main(), args).parseArgs(args);
         }
         byte[] json = Json.mapper().writeValueAsBytes(CreateSessionRequest.of("demo", java.util.Map.of(), null));
@@ -56,9 +57,28 @@ public final class AotTrainCommand implements Callable<Integer> {
         Json.mapper().readValue("{\"id\":\"x\",\"state\":\"running\",\"createdAt\":\"2026-01-01T00:00:00Z\"}", SessionInfo.class);
         new FrameCodec.Reader(new ByteArrayInputStream(FrameCodec.encode(new StreamFrame.Start("c-1")))).next();
         try (BerthClient client = new BerthClient(URI.create("http://127.0.0.1:1/"), "t")) {
-            client.listSessions();
-        } catch (RuntimeException expected) {
-            // nothing listens there: the point was loading the HTTP client's classes
+            try {
+                client.listSessions();
+            } catch (RuntimeException expected) {
+                // nothing listens there: the point was loading the HTTP client's classes
+            }
+            try {
+                client.openTerminal("demo", "c-1", 0, "train", 1, new dev.berth.api.client.TerminalChannel.Listener() {
+                    @Override
+                    public void hello(long offset, long inputAccepted) {}
+
+                    @Override
+                    public void output(long offset, java.nio.ByteBuffer data) {}
+
+                    @Override
+                    public void exited(dev.berth.api.model.ExitStatus status, long endOffset) {}
+
+                    @Override
+                    public void closed(String why) {}
+                });
+            } catch (RuntimeException expected) {
+                // the same, for the WebSocket client that exec uses
+            }
         }
         return 0;
     }
