@@ -1,0 +1,329 @@
+package dev.berth.runtimes.archive;
+
+import dev.berth.runtimes.archive.ArchiveException.Kind;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Enumeration;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Unpacks a zip or a tar (plain or gzip) into a new directory, refusing what a hostile archive
+ * tries: names outside the destination, links that point or are written through out of it, device
+ * nodes, and more bytes or entries than the limits (checked while unpacking, so a bomb stops
+ * early). It unpacks into a staging directory next to the destination and renames it into place
+ * only when everything was accepted: a refused archive leaves nothing behind.
+ */
+public final class SafeUnpacker {
+    private static final int MAX_LINK_TARGET = 4096;
+
+    private final ArchiveLimits limits;
+
+    public SafeUnpacker(ArchiveLimits limits) {
+        this.limits = limits;
+    }
+
+    /**
+     * A project zip: its links may only point inside it, by relative paths (its files are read on
+     * the host too, where an absolute link would mean the host's own files).
+     */
+    public void unpackZip(Path zip, Path dest) throws ArchiveException, IOException {
+        unpack(zip, dest, false, root -> {
+            try (ZipFile z = ZipFile.builder().setPath(zip).get()) {
+                for (Enumeration<ZipArchiveEntry> e = z.getEntries(); e.hasMoreElements(); ) {
+                    ZipArchiveEntry entry = e.nextElement();
+                    if (entry.isUnixSymlink()) {
+                        try (InputStream in = z.getInputStream(entry)) {
+                            root.symlink(entry.getName(), linkTarget(in));
+                        }
+                    } else if (entry.isDirectory()) {
+                        root.directory(entry.getName(), entry.getUnixMode());
+                    } else if (isSpecial(entry.getUnixMode())) {
+                        throw new ArchiveException(Kind.SPECIAL_FILE, entry.getName() + ": not a file, directory or link");
+                    } else {
+                        try (InputStream in = z.getInputStream(entry)) {
+                            root.file(entry.getName(), entry.getUnixMode(), in);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * A tar, gzip-compressed or not: a root filesystem's layer, whose absolute links mean paths in
+     * that root filesystem (checked as such).
+     */
+    public void unpackTar(Path tar, Path dest) throws ArchiveException, IOException {
+        unpack(tar, dest, true, root -> {
+            try (InputStream raw = new BufferedInputStream(Files.newInputStream(tar));
+                    TarArchiveInputStream in = new TarArchiveInputStream(gunzipped(raw))) {
+                for (TarArchiveEntry entry; (entry = in.getNextEntry()) != null; ) {
+                    String name = entry.getName();
+                    if (entry.isSymbolicLink()) {
+                        root.symlink(name, entry.getLinkName());
+                    } else if (entry.isLink()) {
+                        root.hardlink(name, entry.getLinkName());
+                    } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+                        // before isFile(), which takes any type it does not know for a file
+                        throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node or FIFO");
+                    } else if (entry.isDirectory()) {
+                        root.directory(name, entry.getMode());
+                    } else if (entry.isFile()) {
+                        root.file(name, entry.getMode(), in);
+                    } else {
+                        throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node, FIFO or other special file");
+                    }
+                }
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Reader {
+        void readInto(Tree root) throws ArchiveException, IOException;
+    }
+
+    private void unpack(Path archive, Path dest, boolean absoluteLinks, Reader reader) throws ArchiveException, IOException {
+        if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(dest.toString());
+        }
+        Path parent = dest.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path staging = Files.createTempDirectory(parent, "." + dest.getFileName() + ".unpacking-");
+        boolean done = false;
+        try {
+            reader.readInto(new Tree(staging.toRealPath(), Files.size(archive), absoluteLinks));
+            Files.move(staging, dest, StandardCopyOption.ATOMIC_MOVE);
+            done = true;
+        } catch (ArchiveException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // commons-compress says "truncated", "corrupt" or "unexpected end" in many ways: all one refusal
+            throw new ArchiveException(Kind.CORRUPT, archive.getFileName() + " is not a readable archive: " + e.getMessage(), e);
+        } finally {
+            if (!done) {
+                deleteTree(staging);
+            }
+        }
+    }
+
+    private static InputStream gunzipped(InputStream raw) throws IOException {
+        raw.mark(2);
+        int b1 = raw.read();
+        int b2 = raw.read();
+        raw.reset();
+        return b1 == 0x1f && b2 == 0x8b ? new GzipCompressorInputStream(raw, true) : raw;
+    }
+
+    private static String linkTarget(InputStream in) throws IOException, ArchiveException {
+        byte[] b = in.readNBytes(MAX_LINK_TARGET + 1);
+        if (b.length > MAX_LINK_TARGET) {
+            throw new ArchiveException(Kind.LINK_ESCAPE, "a link target longer than " + MAX_LINK_TARGET + " bytes");
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** A Unix mode's file type other than regular file, directory or link (0 means none given). */
+    private static boolean isSpecial(int mode) {
+        int type = mode & 0170000;
+        return type != 0 && type != 0100000 && type != 0040000 && type != 0120000;
+    }
+
+    /** The destination being filled, with the limits' running counts. */
+    private final class Tree {
+        private final Path root;
+        private final long archiveBytes;
+        private final boolean absoluteLinks;
+        private long entries;
+        private long bytes;
+
+        Tree(Path root, long archiveBytes, boolean absoluteLinks) {
+            this.root = root;
+            this.archiveBytes = Math.max(1, archiveBytes);
+            this.absoluteLinks = absoluteLinks;
+        }
+
+        void directory(String name, int mode) throws ArchiveException, IOException {
+            Path p = place(name);
+            if (p.equals(root)) {
+                return; // "./"
+            }
+            if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                clear(p);
+                Files.createDirectory(p);
+            }
+            permissions(p, mode | 0700); // we must be able to fill it
+        }
+
+        void file(String name, int mode, InputStream in) throws ArchiveException, IOException {
+            Path p = place(name);
+            clear(p);
+            // CREATE_NEW: O_EXCL, which never follows a link put there meanwhile
+            try (OutputStream out = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                byte[] buf = new byte[64 << 10];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    bytes += n;
+                    if (bytes > limits.maxBytes()) {
+                        throw new ArchiveException(Kind.TOO_LARGE, "unpacks to more than " + limits.maxBytes() + " bytes");
+                    }
+                    if (bytes / archiveBytes > limits.maxRatio()) {
+                        throw new ArchiveException(Kind.TOO_LARGE, "unpacks to more than " + limits.maxRatio()
+                                + " times its own size (a decompression bomb?)");
+                    }
+                    out.write(buf, 0, n);
+                }
+            }
+            permissions(p, mode == 0 ? 0644 : mode);
+        }
+
+        void symlink(String name, String target) throws ArchiveException, IOException {
+            Path p = place(name);
+            if (target.isEmpty() || target.indexOf('\0') >= 0) {
+                throw new ArchiveException(Kind.LINK_ESCAPE, name + ": a link with an empty or invalid target");
+            }
+            Path resolved;
+            if (target.startsWith("/")) {
+                if (!absoluteLinks) {
+                    throw new ArchiveException(Kind.LINK_ESCAPE, name + " -> " + target + ": an absolute link");
+                }
+                resolved = root.resolve(target.substring(1)).normalize();
+            } else {
+                resolved = p.getParent().resolve(target).normalize();
+            }
+            if (!resolved.startsWith(root)) {
+                throw new ArchiveException(Kind.LINK_ESCAPE, name + " -> " + target + ": points outside the archive");
+            }
+            clear(p);
+            Files.createSymbolicLink(p, Path.of(target));
+        }
+
+        void hardlink(String name, String target) throws ArchiveException, IOException {
+            Path p = place(name);
+            Path existing = place(target);
+            if (!Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS)) {
+                throw new ArchiveException(Kind.LINK_ESCAPE, name + " => " + target
+                        + ": a hard link must name a file unpacked before it");
+            }
+            clear(p);
+            Files.createLink(p, existing);
+        }
+
+        /**
+         * Where an entry goes, after checking its name and that no directory on the way is a link
+         * (writing through one would land wherever it points); missing directories are made.
+         */
+        private Path place(String name) throws ArchiveException, IOException {
+            if (++entries > limits.maxEntries()) {
+                throw new ArchiveException(Kind.TOO_LARGE, "more than " + limits.maxEntries() + " entries");
+            }
+            String n = name;
+            while (n.startsWith("./")) {
+                n = n.substring(2);
+            }
+            if (n.isEmpty() || n.equals(".")) {
+                return root;
+            }
+            if (n.startsWith("/") || n.indexOf('\0') >= 0 || n.indexOf('\\') >= 0) {
+                throw new ArchiveException(Kind.UNSAFE_PATH, "entry name " + name + " is absolute or not a plain path");
+            }
+            for (String part : n.split("/")) {
+                if (part.equals("..")) {
+                    throw new ArchiveException(Kind.UNSAFE_PATH, "entry name " + name + " climbs out with ..");
+                }
+            }
+            Path p = root.resolve(n).normalize();
+            if (!p.startsWith(root) || p.equals(root)) {
+                throw new ArchiveException(Kind.UNSAFE_PATH, "entry name " + name + " is outside the archive");
+            }
+            Path dir = root;
+            for (Path part : root.relativize(p.getParent() == null ? root : p.getParent())) {
+                if (part.toString().isEmpty()) {
+                    break;
+                }
+                dir = dir.resolve(part);
+                if (Files.isSymbolicLink(dir)) {
+                    throw new ArchiveException(Kind.LINK_ESCAPE, "entry " + name + " would be written through the link "
+                            + root.relativize(dir));
+                }
+                if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(dir);
+                } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new ArchiveException(Kind.UNSAFE_PATH, "entry " + name + " goes inside " + root.relativize(dir)
+                            + ", which is a file");
+                }
+            }
+            return p;
+        }
+
+        /** A later entry of the same name replaces the earlier one (tar's rule); a link is removed, not followed. */
+        private void clear(Path p) throws IOException {
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                deleteTree(p);
+            } else {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Owner, group and others' read/write/execute bits; never setuid, setgid or sticky. */
+    private static void permissions(Path p, int mode) throws IOException {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                perms.add(order[bit]);
+            }
+        }
+        Files.setPosixFilePermissions(p, perms);
+    }
+
+    private static void deleteTree(Path top) throws IOException {
+        if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(top, new SimpleFileVisitor<>() { // does not follow links
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.setPosixFilePermissions(dir, EnumSet.allOf(PosixFilePermission.class)); // a 0555 dir holds its files
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
