@@ -17,6 +17,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Enumeration;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -34,6 +36,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  */
 public final class SafeUnpacker {
     private static final int MAX_LINK_TARGET = 4096;
+    private static final String WHITEOUT = ".wh.";
+    private static final String OPAQUE = ".wh..wh..opq";
 
     private final ArchiveLimits limits;
 
@@ -46,7 +50,7 @@ public final class SafeUnpacker {
      * the host too, where an absolute link would mean the host's own files).
      */
     public void unpackZip(Path zip, Path dest) throws ArchiveException, IOException {
-        unpack(zip, dest, false, root -> {
+        unpack(List.of(zip), dest, false, root -> {
             try (ZipFile z = ZipFile.builder().setPath(zip).get()) {
                 for (Enumeration<ZipArchiveEntry> e = z.getEntries(); e.hasMoreElements(); ) {
                     ZipArchiveEntry entry = e.nextElement();
@@ -73,28 +77,49 @@ public final class SafeUnpacker {
      * that root filesystem (checked as such).
      */
     public void unpackTar(Path tar, Path dest) throws ArchiveException, IOException {
-        unpack(tar, dest, true, root -> {
-            try (InputStream raw = new BufferedInputStream(Files.newInputStream(tar));
-                    TarArchiveInputStream in = new TarArchiveInputStream(gunzipped(raw))) {
-                for (TarArchiveEntry entry; (entry = in.getNextEntry()) != null; ) {
-                    String name = entry.getName();
-                    if (entry.isSymbolicLink()) {
-                        root.symlink(name, entry.getLinkName());
-                    } else if (entry.isLink()) {
-                        root.hardlink(name, entry.getLinkName());
-                    } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
-                        // before isFile(), which takes any type it does not know for a file
-                        throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node or FIFO");
-                    } else if (entry.isDirectory()) {
-                        root.directory(name, entry.getMode());
-                    } else if (entry.isFile()) {
-                        root.file(name, entry.getMode(), in);
-                    } else {
-                        throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node, FIFO or other special file");
-                    }
-                }
+        unpack(List.of(tar), dest, true, root -> readTar(tar, root, false));
+    }
+
+    /**
+     * An image's layers, lowest first, into one root filesystem: each layer's whiteouts
+     * ({@code .wh.NAME} removes NAME of the layers below, {@code .wh..wh..opq} empties its directory of
+     * them) are applied, not unpacked; the limits count all layers together.
+     */
+    public void unpackLayers(List<Path> layers, Path dest) throws ArchiveException, IOException {
+        unpack(layers, dest, true, root -> {
+            for (Path layer : layers) {
+                root.newLayer();
+                readTar(layer, root, true);
             }
         });
+    }
+
+    private static void readTar(Path tar, Tree root, boolean whiteouts) throws ArchiveException, IOException {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(tar));
+                TarArchiveInputStream in = new TarArchiveInputStream(gunzipped(raw))) {
+            for (TarArchiveEntry entry; (entry = in.getNextEntry()) != null; ) {
+                String name = entry.getName();
+                String base = name.substring(name.lastIndexOf('/', name.length() - 2) + 1);
+                if (whiteouts && base.equals(OPAQUE)) {
+                    root.opaque(name.substring(0, name.length() - base.length()));
+                } else if (whiteouts && base.startsWith(WHITEOUT)) {
+                    root.whiteout(name.substring(0, name.length() - base.length()) + base.substring(WHITEOUT.length()));
+                } else if (entry.isSymbolicLink()) {
+                    root.symlink(name, entry.getLinkName());
+                } else if (entry.isLink()) {
+                    root.hardlink(name, entry.getLinkName());
+                } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+                    // before isFile(), which takes any type it does not know for a file
+                    throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node or FIFO");
+                } else if (entry.isDirectory()) {
+                    root.directory(name, entry.getMode());
+                } else if (entry.isFile()) {
+                    root.file(name, entry.getMode(), in);
+                } else {
+                    throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node, FIFO or other special file");
+                }
+            }
+        }
     }
 
     @FunctionalInterface
@@ -102,7 +127,8 @@ public final class SafeUnpacker {
         void readInto(Tree root) throws ArchiveException, IOException;
     }
 
-    private void unpack(Path archive, Path dest, boolean absoluteLinks, Reader reader) throws ArchiveException, IOException {
+    private void unpack(List<Path> archives, Path dest, boolean absoluteLinks, Reader reader)
+            throws ArchiveException, IOException {
         if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(dest.toString());
         }
@@ -111,14 +137,18 @@ public final class SafeUnpacker {
         Path staging = Files.createTempDirectory(parent, "." + dest.getFileName() + ".unpacking-");
         boolean done = false;
         try {
-            reader.readInto(new Tree(staging.toRealPath(), Files.size(archive), absoluteLinks));
+            long size = 0;
+            for (Path a : archives) {
+                size += Files.size(a);
+            }
+            reader.readInto(new Tree(staging.toRealPath(), size, absoluteLinks));
             Files.move(staging, dest, StandardCopyOption.ATOMIC_MOVE);
             done = true;
         } catch (ArchiveException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             // commons-compress says "truncated", "corrupt" or "unexpected end" in many ways: all one refusal
-            throw new ArchiveException(Kind.CORRUPT, archive.getFileName() + " is not a readable archive: " + e.getMessage(), e);
+            throw new ArchiveException(Kind.CORRUPT, "not a readable archive: " + e.getMessage(), e);
         } finally {
             if (!done) {
                 deleteTree(staging);
@@ -155,11 +185,37 @@ public final class SafeUnpacker {
         private final boolean absoluteLinks;
         private long entries;
         private long bytes;
+        /** What the layer being applied has put there: an opaque marker keeps those. */
+        private final Set<Path> thisLayer = new HashSet<>();
 
         Tree(Path root, long archiveBytes, boolean absoluteLinks) {
             this.root = root;
             this.archiveBytes = Math.max(1, archiveBytes);
             this.absoluteLinks = absoluteLinks;
+        }
+
+        void newLayer() {
+            thisLayer.clear();
+        }
+
+        /** {@code .wh.NAME}: NAME of the layers below is gone (it may not be there at all). */
+        void whiteout(String name) throws ArchiveException, IOException {
+            clear(place(name));
+        }
+
+        /** {@code DIR/.wh..wh..opq}: DIR keeps only what this layer puts in it. */
+        void opaque(String dirName) throws ArchiveException, IOException {
+            Path d = dirName.isEmpty() ? root : place(dirName);
+            if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            try (java.util.stream.Stream<Path> children = Files.list(d)) {
+                for (Path c : children.toList()) {
+                    if (!thisLayer.contains(c)) {
+                        clear(c);
+                    }
+                }
+            }
         }
 
         void directory(String name, int mode) throws ArchiveException, IOException {
@@ -270,7 +326,9 @@ public final class SafeUnpacker {
                     throw new ArchiveException(Kind.UNSAFE_PATH, "entry " + name + " goes inside " + root.relativize(dir)
                             + ", which is a file");
                 }
+                thisLayer.add(dir);
             }
+            thisLayer.add(p);
             return p;
         }
 

@@ -68,6 +68,39 @@ class SafeUnpackerTest {
     }
 
     @Test
+    void layersStackWithTheirWhiteoutsAppliedNotUnpacked() throws Exception {
+        Path lower = tar("lower.tar.gz", true, t -> {
+            tarFile(t, "a/x", 0644, "x");
+            tarFile(t, "a/y", 0644, "y");
+            tarFile(t, "b/old", 0644, "old");
+            tarFile(t, "c/keep", 0644, "keep");
+        });
+        Path upper = tar("upper.tar", false, t -> {
+            tarFile(t, "b/new", 0644, "new"); // before the opaque marker of its directory: kept all the same
+            tarFile(t, "a/.wh.x", 0644, "");
+            tarFile(t, "b/.wh..wh..opq", 0644, "");
+            tarFile(t, "d/file", 0644, "d");
+        });
+        Path dest = dir.resolve("image");
+        new SafeUnpacker(ROOMY).unpackLayers(List.of(lower, upper), dest);
+        assertThat(dest.resolve("a/x")).doesNotExist();
+        assertThat(Files.readString(dest.resolve("a/y"))).isEqualTo("y");
+        assertThat(dest.resolve("b/old")).doesNotExist();
+        assertThat(Files.readString(dest.resolve("b/new"))).isEqualTo("new");
+        assertThat(Files.readString(dest.resolve("c/keep"))).isEqualTo("keep");
+        assertThat(Files.readString(dest.resolve("d/file"))).isEqualTo("d");
+        try (Stream<Path> all = Files.walk(dest)) {
+            assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".wh."));
+        }
+        // a whiteout is a name like any other: it cannot reach out either
+        Path hostile = tar("wh-escape.tar", false, t -> tarFile(t, "a/.wh...", 0644, ""));
+        Path dest2 = dir.resolve("image2");
+        assertThatThrownBy(() -> new SafeUnpacker(ROOMY).unpackLayers(List.of(lower, hostile), dest2))
+                .isInstanceOfSatisfying(ArchiveException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNSAFE_PATH));
+        assertThat(dest2).doesNotExist();
+    }
+
+    @Test
     void namesOutsideTheDestinationAreRefusedAndNothingIsLeft() throws Exception {
         assertRefused(zip("slip.zip", z -> {
             file(z, "ok.txt", 0644, "fine");
