@@ -5,6 +5,7 @@ import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ErrorResponse;
 import dev.berth.sandbox.spi.SandboxException;
 import dev.berth.server.auth.AdminToken;
+import dev.berth.server.sessions.CommandService;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -99,14 +100,7 @@ public final class ApiHandler extends Handler.Abstract {
                 message = a.getMessage();
             }
             case SandboxException s -> {
-                code = switch (s.kind()) {
-                    case UNAVAILABLE -> ErrorCode.SANDBOX_UNAVAILABLE;
-                    case COMMAND_NOT_FOUND -> ErrorCode.COMMAND_NOT_FOUND;
-                    case NO_TERMINAL -> ErrorCode.NO_TERMINAL;
-                    case COMMAND_FINISHED -> ErrorCode.COMMAND_FINISHED;
-                    case BUSY -> ErrorCode.INPUT_BACKLOG;
-                    default -> ErrorCode.SANDBOX_FAILED;
-                };
+                code = CommandService.errorCode(s);
                 message = s.getMessage();
             }
             default -> {

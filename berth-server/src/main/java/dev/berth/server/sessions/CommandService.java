@@ -145,6 +145,18 @@ public final class CommandService {
         sessions.touch(sessionId);
     }
 
+    /** The API's stable code for a sandbox's refusal: one mapping for HTTP answers and terminal sockets. */
+    public static ErrorCode errorCode(SandboxException e) {
+        return switch (e.kind()) {
+            case UNAVAILABLE -> ErrorCode.SANDBOX_UNAVAILABLE;
+            case COMMAND_NOT_FOUND -> ErrorCode.COMMAND_NOT_FOUND;
+            case NO_TERMINAL -> ErrorCode.NO_TERMINAL;
+            case COMMAND_FINISHED -> ErrorCode.COMMAND_FINISHED;
+            case BUSY -> ErrorCode.INPUT_BACKLOG;
+            default -> ErrorCode.SANDBOX_FAILED;
+        };
+    }
+
     public static ExitStatus toStatus(CommandExit e) {
         return CommandStates.toStatus(e);
     }

@@ -145,8 +145,7 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
             }
             terminal.commands().touched(terminal.sessionId());
         } catch (SandboxException e) {
-            error(e.kind() == SandboxException.Kind.COMMAND_FINISHED ? ErrorCode.COMMAND_FINISHED : ErrorCode.SANDBOX_FAILED,
-                    e.getMessage());
+            error(CommandService.errorCode(e), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -208,8 +207,7 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         } catch (ApiException e) {
             error(e.code(), e.getMessage());
         } catch (SandboxException e) {
-            error(e.kind() == SandboxException.Kind.COMMAND_FINISHED ? ErrorCode.COMMAND_FINISHED : ErrorCode.SANDBOX_FAILED,
-                    e.getMessage());
+            error(CommandService.errorCode(e), e.getMessage());
         }
     }
 
