@@ -9,10 +9,8 @@ import dev.berth.api.client.TerminalChannel;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
-import dev.berth.api.model.CreateSessionRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ExitStatus;
-import dev.berth.api.model.Tty;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -36,34 +34,31 @@ class TerminalSocketTest {
     @TempDir
     Path data;
 
+    ShellSession term;
     TestServer server;
     BerthClient client;
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start(data);
-        server.assumeSandboxes();
-        client = new BerthClient(server.server.uri(), server.token);
-        client.createSession(CreateSessionRequest.of("sock", null, null));
+        term = ShellSession.start(data, "sock");
+        server = term.server;
+        client = term.client;
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (client != null) {
-            client.deleteSession("sock");
-            client.close();
+        if (term != null) {
+            term.close();
         }
-        server.close();
     }
 
-    private CommandInfo shell() {
-        return client.startCommand("sock", new CommandRequest(null, List.of("/bin/sh"), Map.of("PS1", "$ ", "TERM", "xterm"),
-                null, null, null, null, true, new Tty(24, 80)));
+    private CommandInfo shell(int rows, int cols) {
+        return term.shell(rows, cols);
     }
 
     @Test
     void typeResizeAndExitOverOneSocket() {
-        CommandInfo sh = shell();
+        CommandInfo sh = shell(24, 80);
         Screen screen = new Screen();
         try (TerminalChannel ch = client.openTerminal("sock", sh.id(), 0, "one", 0, screen)) {
             screen.await("$ ");
@@ -82,7 +77,7 @@ class TerminalSocketTest {
 
     @Test
     void aReconnectingClientIsToldWhatItTypedAndResumesWithoutDuplicates() {
-        CommandInfo sh = shell();
+        CommandInfo sh = shell(24, 80);
         Screen first = new Screen();
         long resumeAt;
         try (TerminalChannel ch = client.openTerminal("sock", sh.id(), 0, "laptop", 0, first)) {
@@ -113,7 +108,7 @@ class TerminalSocketTest {
 
     @Test
     void twoClientsAtOnceSeeEverythingAndTypeInTurn() {
-        CommandInfo sh = shell();
+        CommandInfo sh = shell(24, 80);
         Screen a = new Screen();
         Screen b = new Screen();
         try (TerminalChannel ca = client.openTerminal("sock", sh.id(), 0, "a", 0, a);
@@ -132,7 +127,7 @@ class TerminalSocketTest {
 
     @Test
     void badFramesGetErrorFramesAndTheSocketLivesOn() throws Exception {
-        CommandInfo sh = shell();
+        CommandInfo sh = shell(24, 80);
         Screen screen = new Screen();
         try (TerminalChannel ch = client.openTerminal("sock", sh.id(), 0, "x", 0, screen)) {
             screen.await("$ ");

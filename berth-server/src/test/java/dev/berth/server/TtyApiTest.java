@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.api.client.BerthClient;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
-import dev.berth.api.model.CreateSessionRequest;
-import dev.berth.api.model.Tty;
 import dev.berth.api.stream.FrameCodec;
 import dev.berth.api.stream.StreamFrame;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,29 +23,26 @@ class TtyApiTest {
     @TempDir
     Path data;
 
+    ShellSession term;
     TestServer server;
     BerthClient client;
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start(data);
-        server.assumeSandboxes();
-        client = new BerthClient(server.server.uri(), server.token);
-        client.createSession(CreateSessionRequest.of("term", null, null));
+        term = ShellSession.start(data, "term");
+        server = term.server;
+        client = term.client;
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (client != null) {
-            client.deleteSession("term");
-            client.close();
+        if (term != null) {
+            term.close();
         }
-        server.close();
     }
 
     private CommandInfo shell(int rows, int cols) {
-        return client.startCommand("term", new CommandRequest(null, List.of("/bin/sh"), Map.of("PS1", "$ ", "TERM", "xterm"),
-                null, null, null, null, true, new Tty(rows, cols)));
+        return term.shell(rows, cols);
     }
 
     @Test
