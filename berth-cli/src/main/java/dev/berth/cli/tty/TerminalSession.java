@@ -20,9 +20,6 @@ import org.jline.terminal.Terminal;
  * {@link TerminalLink}'s. The detach key leaves the remote program running.
  */
 public final class TerminalSession {
-    /** Ctrl+], as telnet and docker have it. */
-    public static final int DEFAULT_DETACH_KEY = 0x1d;
-
     private final BerthClient client;
     private final String session;
     private final String commandId;
