@@ -1,5 +1,6 @@
 package dev.berth.runtimes.archive;
 
+import com.github.luben.zstd.ZstdInputStream;
 import dev.berth.runtimes.archive.ArchiveException.Kind;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -40,9 +41,17 @@ public final class SafeUnpacker {
     private static final String OPAQUE = ".wh..wh..opq";
 
     private final ArchiveLimits limits;
+    private final IdShift ids;
 
+    /** Unpacks with the files owned by whoever runs this (no ownership from the archive). */
     public SafeUnpacker(ArchiveLimits limits) {
+        this(limits, IdShift.NONE);
+    }
+
+    /** Unpacks with each entry's owner and group moved into {@code ids}' range (the root of a sandbox's user namespace). */
+    public SafeUnpacker(ArchiveLimits limits, IdShift ids) {
         this.limits = limits;
+        this.ids = ids;
     }
 
     /**
@@ -56,15 +65,15 @@ public final class SafeUnpacker {
                     ZipArchiveEntry entry = e.nextElement();
                     if (entry.isUnixSymlink()) {
                         try (InputStream in = z.getInputStream(entry)) {
-                            root.symlink(entry.getName(), linkTarget(in));
+                            root.own(root.symlink(entry.getName(), linkTarget(in)), 0, 0);
                         }
                     } else if (entry.isDirectory()) {
-                        root.directory(entry.getName(), entry.getUnixMode());
+                        root.own(root.directory(entry.getName(), entry.getUnixMode()), 0, 0);
                     } else if (isSpecial(entry.getUnixMode())) {
                         throw new ArchiveException(Kind.SPECIAL_FILE, entry.getName() + ": not a file, directory or link");
                     } else {
                         try (InputStream in = z.getInputStream(entry)) {
-                            root.file(entry.getName(), entry.getUnixMode(), in);
+                            root.own(root.file(entry.getName(), entry.getUnixMode(), in), 0, 0);
                         }
                     }
                 }
@@ -96,7 +105,7 @@ public final class SafeUnpacker {
 
     private static void readTar(Path tar, Tree root, boolean whiteouts) throws ArchiveException, IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(tar));
-                TarArchiveInputStream in = new TarArchiveInputStream(gunzipped(raw))) {
+                TarArchiveInputStream in = new TarArchiveInputStream(decompressed(raw))) {
             for (TarArchiveEntry entry; (entry = in.getNextEntry()) != null; ) {
                 String name = entry.getName();
                 String base = name.substring(name.lastIndexOf('/', name.length() - 2) + 1);
@@ -105,16 +114,16 @@ public final class SafeUnpacker {
                 } else if (whiteouts && base.startsWith(WHITEOUT)) {
                     root.whiteout(name.substring(0, name.length() - base.length()) + base.substring(WHITEOUT.length()));
                 } else if (entry.isSymbolicLink()) {
-                    root.symlink(name, entry.getLinkName());
+                    root.own(root.symlink(name, entry.getLinkName()), entry.getLongUserId(), entry.getLongGroupId());
                 } else if (entry.isLink()) {
                     root.hardlink(name, entry.getLinkName());
                 } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
                     // before isFile(), which takes any type it does not know for a file
                     throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node or FIFO");
                 } else if (entry.isDirectory()) {
-                    root.directory(name, entry.getMode());
+                    root.own(root.directory(name, entry.getMode()), entry.getLongUserId(), entry.getLongGroupId());
                 } else if (entry.isFile()) {
-                    root.file(name, entry.getMode(), in);
+                    root.own(root.file(name, entry.getMode(), in), entry.getLongUserId(), entry.getLongGroupId());
                 } else {
                     throw new ArchiveException(Kind.SPECIAL_FILE, name + ": a device node, FIFO or other special file");
                 }
@@ -141,7 +150,9 @@ public final class SafeUnpacker {
             for (Path a : archives) {
                 size += Files.size(a);
             }
-            reader.readInto(new Tree(staging.toRealPath(), size, absoluteLinks));
+            Tree tree = new Tree(staging.toRealPath(), size, absoluteLinks);
+            reader.readInto(tree);
+            tree.ownRoot();
             Files.move(staging, dest, StandardCopyOption.ATOMIC_MOVE);
             done = true;
         } catch (ArchiveException e) {
@@ -156,12 +167,18 @@ public final class SafeUnpacker {
         }
     }
 
-    private static InputStream gunzipped(InputStream raw) throws IOException {
-        raw.mark(2);
-        int b1 = raw.read();
-        int b2 = raw.read();
+    /** Image layers come plain, gzip- or zstd-compressed; the magic bytes say which, whatever the media type claims. */
+    private static InputStream decompressed(InputStream raw) throws IOException {
+        raw.mark(4);
+        byte[] m = raw.readNBytes(4);
         raw.reset();
-        return b1 == 0x1f && b2 == 0x8b ? new GzipCompressorInputStream(raw, true) : raw;
+        if (m.length >= 2 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b) {
+            return new GzipCompressorInputStream(raw, true);
+        }
+        if (m.length == 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5 && (m[2] & 0xff) == 0x2f && (m[3] & 0xff) == 0xfd) {
+            return new ZstdInputStream(raw);
+        }
+        return raw;
     }
 
     private static String linkTarget(InputStream in) throws IOException, ArchiveException {
@@ -218,19 +235,20 @@ public final class SafeUnpacker {
             }
         }
 
-        void directory(String name, int mode) throws ArchiveException, IOException {
+        Path directory(String name, int mode) throws ArchiveException, IOException {
             Path p = place(name);
             if (p.equals(root)) {
-                return; // "./"
+                return p; // "./"
             }
             if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 clear(p);
                 Files.createDirectory(p);
             }
             permissions(p, mode | 0700); // we must be able to fill it
+            return p;
         }
 
-        void file(String name, int mode, InputStream in) throws ArchiveException, IOException {
+        Path file(String name, int mode, InputStream in) throws ArchiveException, IOException {
             Path p = place(name);
             clear(p);
             // CREATE_NEW: O_EXCL, which never follows a link put there meanwhile
@@ -249,9 +267,10 @@ public final class SafeUnpacker {
                 }
             }
             permissions(p, mode == 0 ? 0644 : mode);
+            return p;
         }
 
-        void symlink(String name, String target) throws ArchiveException, IOException {
+        Path symlink(String name, String target) throws ArchiveException, IOException {
             Path p = place(name);
             if (target.isEmpty() || target.indexOf('\0') >= 0) {
                 throw new ArchiveException(Kind.LINK_ESCAPE, name + ": a link with an empty or invalid target");
@@ -270,6 +289,23 @@ public final class SafeUnpacker {
             }
             clear(p);
             Files.createSymbolicLink(p, Path.of(target));
+            return p;
+        }
+
+        /** Gives an unpacked entry its archive owner, shifted; a link is changed itself, not what it points to. */
+        void own(Path p, long uid, long gid) throws IOException {
+            if (ids.shifts()) {
+                Files.setAttribute(p, "unix:uid", (int) ids.host(uid), LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", (int) ids.host(gid), LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+
+        /** The root directory is made here, not by an entry: the namespace's root owns it. */
+        void ownRoot() throws IOException {
+            if (ids.shifts() && (int) Files.getAttribute(root, "unix:uid") == 0) {
+                own(root, 0, 0);
+                permissions(root, 0755);
+            }
         }
 
         void hardlink(String name, String target) throws ArchiveException, IOException {

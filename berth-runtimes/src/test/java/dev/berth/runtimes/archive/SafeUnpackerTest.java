@@ -2,12 +2,15 @@ package dev.berth.runtimes.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.github.luben.zstd.ZstdOutputStream;
 import dev.berth.runtimes.archive.ArchiveException.Kind;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -65,6 +68,44 @@ class SafeUnpackerTest {
         assertThat(Files.readSymbolicLink(dest.resolve("usr/bin/python"))).isEqualTo(Path.of("/usr/bin/python3"));
         assertThat(Files.readSymbolicLink(dest.resolve("bin"))).isEqualTo(Path.of("usr/bin"));
         assertThat(Files.readString(dest.resolve("etc/motd"))).isEqualTo("second");
+    }
+
+    @Test
+    void aZstdLayerUnpacksWithItsOwnersShiftedIntoTheSandboxRange() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "giving files to other owners needs root");
+        Path layer = dir.resolve("layer.tar.zst");
+        try (OutputStream out = new ZstdOutputStream(Files.newOutputStream(layer));
+                TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
+            TarArchiveEntry home = new TarArchiveEntry("home/app/", TarConstants.LF_DIR);
+            home.setMode(040750);
+            home.setIds(1000, 1000);
+            t.putArchiveEntry(home);
+            t.closeArchiveEntry();
+            tarFile(t, "home/app/notes", 0600, "mine");
+            TarArchiveEntry link = new TarArchiveEntry("home/app/link", TarConstants.LF_SYMLINK);
+            link.setLinkName("notes");
+            link.setIds(1000, 100);
+            t.putArchiveEntry(link);
+            t.closeArchiveEntry();
+            TarArchiveEntry alien = new TarArchiveEntry("alien");
+            alien.setIds(2_000_000, 2_000_000);
+            t.putArchiveEntry(alien);
+            t.closeArchiveEntry();
+        }
+        Path dest = dir.resolve("root");
+        new SafeUnpacker(ROOMY, new IdShift(300_000, 65_536)).unpackLayers(List.of(layer), dest);
+
+        assertThat(Files.readString(dest.resolve("home/app/notes"))).isEqualTo("mine");
+        assertThat(owner(dest)).as("the root directory is the namespace root's").isEqualTo("300000:300000");
+        assertThat(owner(dest.resolve("home/app"))).isEqualTo("301000:301000");
+        assertThat(owner(dest.resolve("home/app/notes"))).as("an entry of uid 0").isEqualTo("300000:300000");
+        assertThat(owner(dest.resolve("home/app/link"))).as("the link itself, not its target").isEqualTo("301000:300100");
+        assertThat(owner(dest.resolve("alien"))).as("ids beyond the range are nobody's").isEqualTo("365534:365534");
+    }
+
+    private static String owner(Path p) throws IOException {
+        return Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS) + ":"
+                + Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
     }
 
     @Test
