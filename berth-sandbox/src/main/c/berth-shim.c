@@ -58,6 +58,7 @@
 
 struct config {
     const char *state, *hostname, *workspace;
+    const char *lower, *upper; /* an image root: shared read-only tree, and this sandbox's writable layer */
     unsigned long uid_base, uid_count;
     const char **cgroups, **robinds;
     int ncgroups, nrobinds;
@@ -538,8 +539,17 @@ static int mount_fs(const char *fs, const char *dst, unsigned long flags, const 
 }
 
 /* Opens what the new root is made of while this process still has host uid 0 (see init_setup). */
-static int open_sources(struct robind *rb, int *wsfd, int devfd[NDEV])
+static int open_sources(struct robind *rb, int *wsfd, int devfd[NDEV], int layerfd[3])
 {
+    if (g.cfg.lower) {
+        static const char *const sub[] = { NULL, "upper", "work" };
+        for (int i = 0; i < 3; i++) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s%s%s", i ? g.cfg.upper : g.cfg.lower, i ? "/" : "", i ? sub[i] : "");
+            if ((layerfd[i] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return fail("root layer %s: %m", p);
+        }
+    }
     for (int i = 0; i < g.cfg.nrobinds; i++) {
         const char *p = g.cfg.robinds[i];
         struct stat st;
@@ -599,12 +609,52 @@ static int setup_dev(const int devfd[NDEV])
     return mount_fs("tmpfs", "dev/shm", MS_NOSUID | MS_NODEV, "mode=1777");
 }
 
+/*
+ * Mounts the image root (lower) with this sandbox's writable layer over it and returns the mount,
+ * not yet attached. Called as the namespace's root: overlayfs records its mounter, and copy-ups
+ * made as an unmapped host uid 0 would fail. The layers are named by the descriptors opened
+ * before, as their host paths can no longer be walked.
+ */
+static int mount_layers(const int layerfd[3])
+{
+    char opt[3][40];
+    static const char *const key[] = { "lowerdir", "upperdir", "workdir" };
+    int fs = fsopen("overlay", FSOPEN_CLOEXEC), m;
+    if (fs < 0)
+        return fail("fsopen overlay: %m");
+    for (int i = 0; i < 3; i++) {
+        snprintf(opt[i], sizeof opt[i], "/proc/self/fd/%d", layerfd[i]);
+        if (fsconfig(fs, FSCONFIG_SET_STRING, key[i], opt[i], 0) < 0)
+            return close(fs), fail("overlay %s: %m", key[i]);
+    }
+    /* userxattr: the trusted.* namespace is host root's; a user namespace may only use user.* */
+    if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return close(fs), fail("create overlay root: %m");
+    m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
+    close(fs);
+    return m < 0 ? fail("mount overlay root: %m") : m;
+}
+
+static int same_link(const char *path, const char *target)
+{
+    char t[PATH_MAX];
+    ssize_t n = readlink(path, t, sizeof t - 1);
+    if (n < 0)
+        return 0;
+    t[n] = 0;
+    if (strcmp(t, target) == 0)
+        return 1;
+    errno = EEXIST;
+    return 0;
+}
+
 /* Fills the new root, which is the cwd. */
 static int build_root(struct robind *rb, int wsfd, const int devfd[NDEV])
 {
     for (int i = 0; i < g.cfg.nrobinds; i++) {
         if (rb[i].link) {
-            if (mkdir_parent(rb[i].rel) < 0 || symlink(rb[i].link, rb[i].rel) < 0)
+            /* a writable layer keeps the link made at the sandbox's last start */
+            if (mkdir_parent(rb[i].rel) < 0 || (symlink(rb[i].link, rb[i].rel) < 0 && !(errno == EEXIST && same_link(rb[i].rel, rb[i].link))))
                 return fail("symlink /%s: %m", rb[i].rel);
             continue;
         }
@@ -620,7 +670,8 @@ static int build_root(struct robind *rb, int wsfd, const int devfd[NDEV])
         mount_fs("tmpfs", "tmp", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
         mount_fs("tmpfs", "var/tmp", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
         mount_fs("tmpfs", "run", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
-        mount_fs("tmpfs", "root", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+        /* an image brings its own /root, kept in the writable layer */
+        (!g.cfg.lower && mount_fs("tmpfs", "root", MS_NOSUID | MS_NODEV, "mode=0700") < 0))
         return -1;
     /* sysfs is only allowed when the host's /sys is fully visible; it is optional. */
     (void)mount_fs("sysfs", "sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -645,7 +696,7 @@ static int loopback_up(void)
 static int init_setup(int go_r)
 {
     struct robind *rb = calloc((size_t)g.cfg.nrobinds + 1, sizeof *rb);
-    int wsfd = -1, devfd[NDEV], rootfd;
+    int wsfd = -1, devfd[NDEV], rootfd, layerfd[3] = { -1, -1, -1 };
     char root[PATH_MAX];
     struct pollfd p = { .fd = go_r, .events = POLLIN };
 
@@ -659,10 +710,10 @@ static int init_setup(int go_r)
      * checks of root-owned host directories, so a 0700 state or workspace path can be reached.
      * Once this process becomes the namespace's root (uid_base on the host) they cannot be.
      */
-    if (open_sources(rb, &wsfd, devfd) < 0)
+    if (open_sources(rb, &wsfd, devfd, layerfd) < 0)
         return -1;
     snprintf(root, sizeof root, "%s/root", g.cfg.state);
-    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,uid=0,gid=0") < 0)
+    if (!g.cfg.lower && mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,uid=0,gid=0") < 0)
         return fail("mount tmpfs on %s: %m", root);
     if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         return fail("open %s: %m", root);
@@ -674,6 +725,15 @@ static int init_setup(int go_r)
     /* Set after the uid change (which clears it); the daemon holds go open until we report. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)))
         return fail("the shim daemon went away");
+    if (g.cfg.lower) {
+        int m = mount_layers(layerfd);
+        if (m < 0)
+            return -1;
+        if (move_mount(m, "", rootfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return fail("attach overlay root: %m");
+        close(rootfd);
+        rootfd = m; /* the mount's own root, not the directory under it */
+    }
     if (fchdir(rootfd) < 0)
         return fail("chdir new root: %m");
     if (build_root(rb, wsfd, devfd) < 0)
@@ -2279,6 +2339,10 @@ static int parse_config(int argc, char **argv)
             c->hostname = v;
         else if (!strcmp(o, "--workspace"))
             c->workspace = v;
+        else if (!strcmp(o, "--lower"))
+            c->lower = v;
+        else if (!strcmp(o, "--upper"))
+            c->upper = v;
         else if (!strcmp(o, "--cgroup"))
             c->cgroups[c->ncgroups++] = v;
         else if (!strcmp(o, "--ro-bind"))
@@ -2292,9 +2356,9 @@ static int parse_config(int argc, char **argv)
         } else
             return fail("unknown option %s", o);
     }
-    if (!c->state || !c->hostname || !c->workspace || !c->uid_count)
+    if (!c->state || !c->hostname || !c->workspace || !c->uid_count || !c->lower != !c->upper)
         return fail("usage: berth-shim start --state DIR --hostname NAME --workspace DIR --uid-base N "
-                    "--uid-count N [--cgroup DIR]... [--ro-bind PATH]...");
+                    "--uid-count N [--lower DIR --upper DIR] [--cgroup DIR]... [--ro-bind PATH]...");
     if (c->uid_base == 0 || c->uid_base + c->uid_count > 0xffffffffUL)
         return fail("uid range %lu+%lu is not allowed (the sandbox's root must not be host root)", c->uid_base,
                     c->uid_count);
@@ -2335,6 +2399,23 @@ static int prepare_state(void)
     /* The sandbox's root is uid_base on the host: hand it a workspace that host root created. */
     if (st.st_uid == 0 && chown(p, (uid_t)c->uid_base, (gid_t)c->uid_base) < 0)
         return fail("chown workspace %s: %m", p);
+    if (c->lower) {
+        if (!(p = realpath(c->lower, NULL)))
+            return fail("lower %s: %m", c->lower);
+        c->lower = p;
+        if (mkdir(c->upper, 0700) < 0 && errno != EEXIST)
+            return fail("mkdir %s: %m", c->upper);
+        if (!(p = realpath(c->upper, NULL)))
+            return fail("upper %s: %m", c->upper);
+        c->upper = p;
+        /* Both belong to the namespace's root, which is overlayfs' mounter (see mount_layers). */
+        for (int i = 0; i < 3; i++) {
+            char d[PATH_MAX];
+            snprintf(d, sizeof d, "%s%s", p, i == 0 ? "" : i == 1 ? "/upper" : "/work");
+            if ((mkdir(d, 0755) < 0 && errno != EEXIST) || chown(d, (uid_t)c->uid_base, (gid_t)c->uid_base) < 0)
+                return fail("prepare %s: %m", d);
+        }
+    }
     for (int i = 0; i < c->ncgroups; i++) {
         if (!(p = realpath(c->cgroups[i], NULL)))
             return fail("cgroup %s: %m", c->cgroups[i]);

@@ -1,6 +1,8 @@
 package dev.berth.sandbox.namespaces;
 
 import dev.berth.sandbox.cgroup.Cgroups;
+import dev.berth.sandbox.spi.IdRange;
+import dev.berth.sandbox.spi.RootFs;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
@@ -76,6 +78,11 @@ public final class NamespacesDriver implements SandboxDriver {
     }
 
     @Override
+    public IdRange imageIds() {
+        return new IdRange(config.uidBase(), config.uidCount());
+    }
+
+    @Override
     public Sandbox start(SandboxSpec spec) {
         requireAvailable();
         Cgroups cg = cgroups.orElseThrow();
@@ -93,7 +100,11 @@ public final class NamespacesDriver implements SandboxDriver {
                 cmd.add("--cgroup");
                 cmd.add(g.toString());
             }
-            for (String ro : config.readOnlyBinds()) {
+            RootFs root = spec.root();
+            if (root.image() != null) {
+                cmd.addAll(List.of("--lower", root.image().toString(), "--upper", root.writable().toString()));
+            }
+            for (String ro : root.hostSystem() ? config.readOnlyBinds() : List.<String>of()) {
                 if (Files.exists(Path.of(ro), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     cmd.add("--ro-bind");
                     cmd.add(ro);

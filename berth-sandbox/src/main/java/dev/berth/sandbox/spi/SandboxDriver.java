@@ -15,6 +15,9 @@ public interface SandboxDriver {
     /** Why this driver cannot run on this machine (e.g. "needs root"), or empty when it can. */
     Optional<String> unavailableReason();
 
+    /** The host ids an image root must be owned by (see {@link RootFs#image}). */
+    IdRange imageIds();
+
     /** Starts a sandbox; returns once it accepts commands. */
     Sandbox start(SandboxSpec spec);
 

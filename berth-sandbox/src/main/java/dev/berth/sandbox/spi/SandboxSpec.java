@@ -9,7 +9,13 @@ import java.nio.file.Path;
  * @param stateDir host directory the driver owns for this sandbox (sockets, logs); not visible inside
  * @param workspace host directory mounted read-write at {@code /mnt/workspace}
  * @param limits resource limits, fully resolved (no nulls)
+ * @param root what {@code /} is made of
  */
-public record SandboxSpec(String id, Path stateDir, Path workspace, ResourceLimits limits) {
+public record SandboxSpec(String id, Path stateDir, Path workspace, ResourceLimits limits, RootFs root) {
     public static final String WORKSPACE_MOUNT = "/mnt/workspace";
+
+    /** A plain session's sandbox: the host's system directories, read-only. */
+    public SandboxSpec(String id, Path stateDir, Path workspace, ResourceLimits limits) {
+        this(id, stateDir, workspace, limits, RootFs.host());
+    }
 }

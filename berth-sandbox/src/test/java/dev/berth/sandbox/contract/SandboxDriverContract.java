@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.sandbox.spi.CommandExit;
+import dev.berth.sandbox.spi.IdRange;
 import dev.berth.sandbox.spi.OutputChunk;
 import dev.berth.sandbox.spi.OutputCursor;
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.sandbox.spi.RootFs;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
@@ -330,6 +332,42 @@ public abstract class SandboxDriverContract {
         Sandbox second = start(spec);
         CommandResult r = run(second, "cat /mnt/workspace/.git/HEAD; cat /tmp/x 2>/dev/null || echo no-tmp");
         assertThat(r.stdout()).isEqualTo("kept\nno-tmp\n");
+    }
+
+    @Test
+    void anImageRootIsSharedReadOnlyUnderEachSandboxsOwnWritableLayer() throws Exception {
+        IdRange ids = driver.imageIds();
+        Path image = temp.resolve("image");
+        Files.createDirectories(image.resolve("app"));
+        Files.writeString(image.resolve("app/hello.txt"), "from the image\n");
+        try (var tree = Files.walk(image)) {
+            for (Path p : tree.toList()) {
+                Files.setAttribute(p, "unix:uid", (int) ids.hostBase());
+                Files.setAttribute(p, "unix:gid", (int) ids.hostBase());
+            }
+        }
+        SandboxSpec a = withRoot(sandboxSpec("image-a", LIMITS), RootFs.imageOnHost(image, temp.resolve("image-a/rootfs")));
+        SandboxSpec b = withRoot(sandboxSpec("image-b", LIMITS), RootFs.imageOnHost(image, temp.resolve("image-b/rootfs")));
+        Sandbox sa = start(a);
+        Sandbox sb = start(b);
+
+        CommandResult wrote = run(sa, "stat -c %u /app/hello.txt; echo changed > /app/hello.txt && echo new > /app/new"
+                + " && mkdir -p /root/.cache && cat /app/hello.txt");
+        assertThat(wrote.stdout()).as(wrote.stderr()).isEqualTo("0\nchanged\n");
+        CommandResult other = run(sb, "cat /app/hello.txt; test -e /app/new && echo leaked || echo absent; test -e /root/.cache || echo clean");
+        assertThat(other.stdout()).isEqualTo("from the image\nabsent\nclean\n");
+        assertThat(Files.readString(image.resolve("app/hello.txt"))).as("the shared image is never written").isEqualTo("from the image\n");
+        assertThat(run(sa, "test -w /usr/bin && echo writable || echo read-only").stdout())
+                .as("the host's system directories stay read-only over the image").isEqualTo("read-only\n");
+
+        sa.destroy();
+        Sandbox again = start(a);
+        assertThat(run(again, "cat /app/hello.txt /app/new; test -d /root/.cache && echo kept").stdout())
+                .as("the writable layer outlives a stop").isEqualTo("changed\nnew\nkept\n");
+    }
+
+    private static SandboxSpec withRoot(SandboxSpec s, RootFs root) {
+        return new SandboxSpec(s.id(), s.stateDir(), s.workspace(), s.limits(), root);
     }
 
     @Test
