@@ -18,7 +18,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -114,8 +116,16 @@ struct spawn_req {
     uint64_t timeout, retain;
 };
 
+struct fwd {
+    unsigned port;
+    int fd;
+};
+#define MAX_FWDS 8
+
 static struct {
     struct config cfg;
+    struct fwd fwds[MAX_FWDS];      /* forwarded sandbox ports (req_forward) */
+    int nfwds;
     int statefd, cmdfd, listenfd, sigfd;
     pid_t init_pid;                 /* 0 once reaped */
     int shutdown;
@@ -1965,6 +1975,156 @@ static void req_resize(struct conn *k, const char *b, size_t n)
     reply_ok(k);
 }
 
+/* Copies bytes both ways until both sides have closed; half-closes are passed on. */
+static __attribute__((noreturn)) void relay(int a, int b)
+{
+    static char bufs[2][65536];
+    int from[2] = { a, b }, to[2] = { b, a }, open_in[2] = { 1, 1 };
+    while (open_in[0] || open_in[1]) {
+        struct pollfd p[2];
+        int np = 0, which[2];
+        for (int i = 0; i < 2; i++)
+            if (open_in[i]) {
+                p[np] = (struct pollfd){ .fd = from[i], .events = POLLIN };
+                which[np++] = i;
+            }
+        if (poll(p, (nfds_t)np, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        for (int j = 0; j < np; j++) {
+            int i = which[j];
+            if (!(p[j].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t r = read(from[i], bufs[i], sizeof bufs[i]);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                open_in[i] = 0;
+                shutdown(to[i], SHUT_WR);
+                continue;
+            }
+            for (ssize_t off = 0; off < r;) {
+                ssize_t w = send(to[i], bufs[i] + off, (size_t)(r - off), MSG_NOSIGNAL);
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w <= 0)
+                    _exit(0); /* the other side is gone: so is this connection */
+                off += w;
+            }
+        }
+    }
+    _exit(0);
+}
+
+/* A TCP socket of the sandbox's network namespace: the daemon visits it only to make the socket. */
+static int sandbox_socket(void)
+{
+    char path[64];
+    int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), s = -1, e = 0;
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)g.init_pid);
+    int net = g.init_pid ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (host >= 0 && net >= 0 && setns(net, CLONE_NEWNET) == 0) {
+        s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        e = errno;
+        if (setns(host, CLONE_NEWNET) < 0) {
+            logmsg("cannot return to the host network namespace: %s", strerror(errno));
+            abort(); /* every later socket would be made in the sandbox */
+        }
+    } else
+        e = errno;
+    if (host >= 0)
+        close(host);
+    if (net >= 0)
+        close(net);
+    errno = e;
+    return s;
+}
+
+/* A socket connected to a TCP port on the sandbox's loopback, or -1. */
+static int connect_sandbox_port(unsigned port)
+{
+    int s = sandbox_socket();
+    if (s < 0)
+        return -1;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
+        int e = errno;
+        close(s);
+        errno = e;
+        return -1;
+    }
+    return s;
+}
+
+/*
+ * A forwarded port's listener has a client: connect it to the port inside the sandbox and hand
+ * both to a forked relay, which keeps bulk copying out of the daemon's loop. A port nothing
+ * listens on closes the client at once.
+ */
+static void on_forward_accept(struct fwd *f)
+{
+    for (int tries = 0; tries < 64; tries++) {
+        int fd = accept4(f->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                logmsg("accept on port %u forward: %m", f->port);
+            return;
+        }
+        int s = connect_sandbox_port(f->port);
+        pid_t pid = s < 0 ? -1 : fork();
+        if (pid == 0) {
+            int keep[] = { 2, fd, s };
+            close_fds_except(keep, 3);
+            relay(fd, s);
+        }
+        close(fd);
+        if (s >= 0)
+            close(s);
+    }
+}
+
+/*
+ * 'F': a unix socket in the state directory whose connections reach TCP port o on the sandbox's
+ * loopback: the server gets to a port of an isolated network stack, and the sandbox gets no route
+ * to the host. Idempotent; the forward lasts as long as the sandbox.
+ */
+static void req_forward(struct conn *k, const char *b, size_t n)
+{
+    uint64_t port;
+    char name[32];
+    struct msg m;
+    if (get_num(b, n, 'o', &port) <= 0 || port == 0 || port > 65535)
+        return reply_err(k, "bad_request", "a forward needs a port from 1 to 65535");
+    snprintf(name, sizeof name, "port-%u.sock", (unsigned)port);
+    int have = 0;
+    for (int i = 0; i < g.nfwds; i++)
+        have |= g.fwds[i].port == port;
+    if (!have) {
+        if (g.nfwds == MAX_FWDS)
+            return reply_err(k, "busy", "at most %d ports are forwarded", MAX_FWDS);
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        snprintf(a.sun_path, sizeof a.sun_path, "%s", name);
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), rc = -1;
+        if (s >= 0 && fchdir(g.statefd) == 0) {
+            unlink(name); /* a previous daemon's */
+            rc = bind(s, (struct sockaddr *)&a, sizeof a) == 0 && listen(s, 128) == 0 ? 0 : -1;
+        }
+        int e = errno;
+        if (chdir("/") < 0 || rc < 0) {
+            if (s >= 0)
+                close(s);
+            return reply_err(k, "busy", "cannot listen on %s: %s", name, strerror(e));
+        }
+        g.fwds[g.nfwds++] = (struct fwd){ .port = (unsigned)port, .fd = s };
+    }
+    m_start(&m, 'O');
+    m_bytes(&m, 'f', name, strlen(name));
+    conn_queue(k, &m);
+}
+
 static void handle_request(struct conn *k, int type, const char *b, size_t n)
 {
     struct field f;
@@ -1985,6 +2145,8 @@ static void handle_request(struct conn *k, int type, const char *b, size_t n)
         req_input(k, b, n);
     else if (type == 'Z')
         req_resize(k, b, n);
+    else if (type == 'F')
+        req_forward(k, b, n);
     else if (type == 'Q') {
         m_start(&m, 'O');
         m_num(&m, 'p', getpid());
@@ -2238,7 +2400,7 @@ static int next_timeout(long long now)
     return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
 }
 
-enum { P_LISTEN, P_SIGNAL, P_CONN, P_OUT, P_ERR, P_IN, P_TTY };
+enum { P_LISTEN, P_SIGNAL, P_FWD, P_CONN, P_OUT, P_ERR, P_IN, P_TTY };
 
 static __attribute__((noreturn)) void event_loop(void)
 {
@@ -2246,7 +2408,7 @@ static __attribute__((noreturn)) void event_loop(void)
     struct slot { int kind; void *ptr; } *sl = NULL;
     size_t cap = 0;
     for (;;) {
-        size_t n = 0, need = 2 + MAX_CONNS;
+        size_t n = 0, need = 2 + MAX_FWDS + MAX_CONNS;
         for (struct cmd *c = g.cmds; c; c = c->next)
             need += 4;
         if (need > cap) {
@@ -2265,6 +2427,8 @@ static __attribute__((noreturn)) void event_loop(void)
 #define ADD(fd_, ev, k, p) do { pf[n] = (struct pollfd){ (fd_), (ev), 0 }; sl[n++] = (struct slot){ (k), (p) }; } while (0)
         ADD(g.listenfd, POLLIN, P_LISTEN, NULL);
         ADD(g.sigfd, POLLIN, P_SIGNAL, NULL);
+        for (int i = 0; i < g.nfwds; i++)
+            ADD(g.fwds[i].fd, POLLIN, P_FWD, &g.fwds[i]);
         for (int i = 0; i < MAX_CONNS; i++) {
             struct conn *k = g.conns[i];
             if (k && !k->dead)
@@ -2295,6 +2459,7 @@ static __attribute__((noreturn)) void event_loop(void)
                 continue;
             switch (sl[i].kind) {
             case P_LISTEN: on_accept(); break;
+            case P_FWD: on_forward_accept(sl[i].ptr); break;
             case P_SIGNAL: reap_children(); break;
             case P_CONN:
                 if (!k->dead && (re & POLLIN))

@@ -59,6 +59,15 @@ final class NamespacesSandbox implements Sandbox {
     }
 
     @Override
+    public Path forwardPort(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not from 1 to 65535");
+        }
+        ShimMessage reply = shim.call(ShimMessage.of('F').add('o', port).build());
+        return spec.stateDir().resolve(reply.text('f', "port-" + port + ".sock"));
+    }
+
+    @Override
     public boolean isAlive() {
         return shim.ping();
     }

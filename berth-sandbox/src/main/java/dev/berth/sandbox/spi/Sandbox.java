@@ -8,6 +8,13 @@ public interface Sandbox {
     /** Starts a command; returns once it is running (or failed to start). */
     RunningCommand spawn(CommandSpec spec);
 
+    /**
+     * A unix socket on the host whose every connection reaches TCP {@code port} on the sandbox's own
+     * loopback (a connection is closed at once if nothing listens there). The sandbox gets no route
+     * to the host by it; the socket lasts as long as the sandbox.
+     */
+    java.nio.file.Path forwardPort(int port);
+
     /** Whether the sandbox still runs (its supervisor answers). */
     boolean isAlive();
 

@@ -4,6 +4,7 @@ import static dev.berth.sandbox.contract.CommandResult.run;
 import static dev.berth.sandbox.contract.CommandResult.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.sandbox.spi.CommandExit;
@@ -364,6 +365,42 @@ public abstract class SandboxDriverContract {
         Sandbox again = start(a);
         assertThat(run(again, "cat /app/hello.txt /app/new; test -d /root/.cache && echo kept").stdout())
                 .as("the writable layer outlives a stop").isEqualTo("changed\nnew\nkept\n");
+    }
+
+    @Test
+    void aForwardedPortReachesThatSandboxsOwnLoopbackOnly() throws Exception {
+        Sandbox a = start("port-a");
+        Sandbox b = start("port-b");
+        for (Sandbox s : List.of(a, b)) {
+            run(s, "echo i am " + s.id() + " > /tmp/who");
+            s.spawn(spec(List.of("python3", "-m", "http.server", "8080", "--bind", "127.0.0.1", "--directory", "/tmp")));
+        }
+        Path fa = a.forwardPort(8080);
+        Path fb = b.forwardPort(8080);
+        assertThat(a.forwardPort(8080)).as("asking again gives the same forward").isEqualTo(fa);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(httpGet(fa, "/who")).endsWith("i am port-a\n"));
+        assertThat(httpGet(fb, "/who")).as("same port, other sandbox, other server").endsWith("i am port-b\n");
+
+        Path nobody = a.forwardPort(9);
+        assertThat(httpGet(nobody, "/")).as("nothing listens: the connection just closes").isEmpty();
+    }
+
+    /** A whole HTTP/1.0 exchange over a unix socket: the response as text, or "" if the connection closed at once. */
+    private static String httpGet(Path socket, String path) throws java.io.IOException {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+            ch.write(java.nio.ByteBuffer.wrap(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
+            try {
+                while (ch.read(buf.clear()) > 0) {
+                    out.write(buf.array(), 0, buf.position());
+                }
+            } catch (java.io.IOException reset) {
+                // a refused relay may reset rather than close
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        }
     }
 
     private static SandboxSpec withRoot(SandboxSpec s, RootFs root) {
