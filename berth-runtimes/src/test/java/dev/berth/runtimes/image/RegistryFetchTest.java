@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.berth.runtimes.image.ImageException.Kind;
 import dev.berth.runtimes.image.TestImage.Blob;
 import dev.berth.runtimes.image.TestImage.Image;
+import dev.berth.runtimes.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,25 +2,20 @@ package dev.berth.runtimes.image;
 
 import dev.berth.runtimes.image.TestImage.Blob;
 import dev.berth.runtimes.image.TestImage.Image;
+import dev.berth.runtimes.testing.RegistryUpload;
+import dev.berth.runtimes.testing.TestRegistry;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 
 /**
  * Pushes test images with the distribution API's monolithic upload: {@code POST .../blobs/uploads/}
  * then {@code PUT <location>&digest=...}, and {@code PUT .../manifests/<ref>}.
  */
 final class RegistryPusher implements AutoCloseable {
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private final TestRegistry registry;
-    private final String authorization;
+    private final RegistryUpload upload;
 
     /** {@code authorization} is sent with every request (null for an open registry). */
     RegistryPusher(TestRegistry registry, String authorization) {
-        this.registry = registry;
-        this.authorization = authorization;
+        this.upload = new RegistryUpload(registry, authorization);
     }
 
     void push(String repo, String tag, Image image) throws IOException, InterruptedException {
@@ -36,35 +31,16 @@ final class RegistryPusher implements AutoCloseable {
     }
 
     void pushBlob(String repo, Blob blob) throws IOException, InterruptedException {
-        HttpResponse<String> start = send(HttpRequest.newBuilder(registry.uri("/v2/" + repo + "/blobs/uploads/"))
-                .POST(HttpRequest.BodyPublishers.noBody()), 202);
-        URI location = registry.uri("/").resolve(start.headers().firstValue("Location").orElseThrow());
-        String sep = location.getRawQuery() == null ? "?" : "&";
-        send(HttpRequest.newBuilder(URI.create(location + sep + "digest=" + blob.digest()))
-                .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(blob.bytes())), 201);
+        upload.blob(repo, blob.digest().toString(), blob.bytes());
     }
 
     /** A manifest or index under a tag or its digest. */
     void pushManifest(String repo, String reference, Blob manifest) throws IOException, InterruptedException {
-        send(HttpRequest.newBuilder(registry.uri("/v2/" + repo + "/manifests/" + reference))
-                .header("Content-Type", manifest.mediaType())
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest.bytes())), 201);
-    }
-
-    private HttpResponse<String> send(HttpRequest.Builder req, int expected) throws IOException, InterruptedException {
-        if (authorization != null) {
-            req.header("Authorization", authorization);
-        }
-        HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != expected) {
-            throw new IOException(r.request().method() + " " + r.uri().getPath() + ": " + r.statusCode() + " " + r.body());
-        }
-        return r;
+        upload.manifest(repo, reference, manifest.mediaType(), manifest.bytes());
     }
 
     @Override
     public void close() {
-        http.close();
+        upload.close();
     }
 }

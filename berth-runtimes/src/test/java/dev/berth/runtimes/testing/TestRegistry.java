@@ -1,4 +1,4 @@
-package dev.berth.runtimes.image;
+package dev.berth.runtimes.testing;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * storing into a temporary directory, stopped on close. Tests that need it are skipped, with the
  * reason, where it is not installed ({@code scripts/test-deps} installs it).
  */
-final class TestRegistry implements AutoCloseable {
+public final class TestRegistry implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
@@ -33,12 +33,12 @@ final class TestRegistry implements AutoCloseable {
         this.log = log;
     }
 
-    static Optional<Path> binary() {
+    public static Optional<Path> binary() {
         return Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
                 .map(d -> Path.of(d, "docker-registry")).filter(Files::isExecutable).findFirst();
     }
 
-    static void assumeInstalled() {
+    public static void assumeInstalled() {
         assumeTrue(binary().isPresent(), "docker-registry is not installed: run scripts/test-deps as root");
     }
 
@@ -46,7 +46,7 @@ final class TestRegistry implements AutoCloseable {
      * Starts a registry; {@code authYaml} is the config's {@code auth:} section, indented by two
      * spaces, or empty for an open registry.
      */
-    static TestRegistry start(Path dir, String authYaml) throws IOException {
+    public static TestRegistry start(Path dir, String authYaml) throws IOException {
         assumeInstalled();
         int port = freePort();
         Path config = dir.resolve("registry.yml");
@@ -82,21 +82,21 @@ final class TestRegistry implements AutoCloseable {
         return registry;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://" + host() + path);
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(log);
     }
 
