@@ -3,14 +3,18 @@ package dev.berth.server;
 import dev.berth.sandbox.namespaces.NamespacesConfig;
 import dev.berth.sandbox.namespaces.NamespacesDriver;
 import dev.berth.sandbox.spi.SandboxDriver;
+import dev.berth.server.agents.AgentClient;
+import dev.berth.server.agents.AgentSupervisor;
 import dev.berth.server.auth.AdminToken;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.http.ApiHandler;
 import dev.berth.server.http.CommandRoutes;
 import dev.berth.server.http.JsonErrorHandler;
 import dev.berth.server.http.Route;
+import dev.berth.server.http.RuntimeRoutes;
 import dev.berth.server.http.SessionRoutes;
 import dev.berth.server.http.TerminalRoutes;
+import dev.berth.server.runtimes.RuntimeService;
 import dev.berth.server.sessions.CommandService;
 import dev.berth.server.sessions.SessionService;
 import dev.berth.server.store.SqliteStore;
@@ -19,6 +23,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -55,9 +60,16 @@ public final class BerthServer implements AutoCloseable {
     private final SandboxDriver driver;
 
     private final String startupPhases;
+    private final AgentSupervisor agents;
+    private final AgentClient agentClient;
+    private final RuntimeService runtimes;
 
     private BerthServer(ServerConfig config, Server jetty, ServerConnector connector, Store store,
-            SessionService sessions, SandboxDriver driver, String startupPhases) {
+            SessionService sessions, SandboxDriver driver, String startupPhases, AgentSupervisor agents,
+            AgentClient agentClient, RuntimeService runtimes) {
+        this.runtimes = runtimes;
+        this.agents = agents;
+        this.agentClient = agentClient;
         this.startupPhases = startupPhases;
         this.config = config;
         this.jetty = jetty;
@@ -91,8 +103,13 @@ public final class BerthServer implements AutoCloseable {
                 config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString())));
         // milliseconds: what the store keeps, so a time reads the same before and after a restart
         Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
-        SessionService sessions = new SessionService(config, store, driver, clock);
+        RuntimeService runtimes = new RuntimeService(config.dataDir().resolve("runtimes"), config.runtimes(), store,
+                driver.imageIds(), dockerConfig(), clock);
+        SessionService sessions = new SessionService(config, store, driver, runtimes, clock);
         CommandService commands = new CommandService(config, store, driver, sessions, clock);
+        AgentClient agentClient = new AgentClient();
+        AgentSupervisor agents = new AgentSupervisor(runtimes, sessions, commands, agentClient, clock);
+        sessions.watch(agents); // before reconcile, which re-adopts running agents
         long tReconcile = System.nanoTime();
         sessions.reconcile();
         long tReconciled = System.nanoTime();
@@ -115,6 +132,7 @@ public final class BerthServer implements AutoCloseable {
 
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
         routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
+        routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes()).routes());
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-http");
@@ -135,6 +153,9 @@ public final class BerthServer implements AutoCloseable {
         try {
             jetty.start();
         } catch (IOException e) {
+            agents.close();
+            agentClient.close();
+            runtimes.close();
             sessions.close();
             store.close();
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
@@ -143,7 +164,14 @@ public final class BerthServer implements AutoCloseable {
         // where a restart's downtime goes: clients of every session wait for it
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
-        return new BerthServer(config, jetty, connector, store, sessions, driver, phases);
+        return new BerthServer(config, jetty, connector, store, sessions, driver, phases, agents, agentClient, runtimes);
+    }
+
+    /** Registry logins, docker's way: {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
+    private static Path dockerConfig() {
+        String dir = System.getenv("DOCKER_CONFIG");
+        return (dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".docker"))
+                .resolve("config.json");
     }
 
     private static long ms(long nanos) {
@@ -193,6 +221,9 @@ public final class BerthServer implements AutoCloseable {
     public void close() throws Exception {
         try {
             jetty.stop();
+            agents.close(); // agents run on in their sandboxes; the next server adopts them
+            agentClient.close();
+            runtimes.close();
         } finally {
             try {
                 sessions.close();

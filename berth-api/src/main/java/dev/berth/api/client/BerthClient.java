@@ -7,8 +7,10 @@ import dev.berth.api.model.ApiException;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
+import dev.berth.api.model.DeployImageRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ErrorResponse;
+import dev.berth.api.model.RuntimeInfo;
 import dev.berth.api.model.SessionInfo;
 import dev.berth.api.model.Tty;
 import dev.berth.api.stream.FrameCodec;
@@ -21,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,10 @@ import java.util.Map;
 public final class BerthClient implements AutoCloseable {
     /** How long a request waits for the server's answer to begin (a stream's headers, not its end). */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
+    /** An agent may think for long before its first byte (AgentCore allows 15 minutes). */
+    private static final Duration INVOCATION_TIMEOUT = Duration.ofMinutes(15);
+    /** The header naming an invocation's session, both ways. */
+    public static final String SESSION_HEADER = "X-Berth-Session-Id";
 
     private final URI base;
     private final String token;
@@ -166,6 +173,82 @@ public final class BerthClient implements AutoCloseable {
     public void signal(String sessionId, String commandId, String signal) {
         send(post("/v1/sessions/" + enc(sessionId) + "/commands/" + enc(commandId) + "/signal",
                 Map.of("signal", signal)), Void.class);
+    }
+
+    /** Deploys an image as a new version of runtime {@code name} (pulled by the server). */
+    public RuntimeInfo deployImage(String name, String image, boolean insecure) {
+        return send(post("/v1/runtimes/" + enc(name), new DeployImageRequest(image, insecure ? true : null)), RuntimeInfo.class);
+    }
+
+    /** Uploads a project zip as a new version of runtime {@code name}. */
+    public RuntimeInfo deployZip(String name, Path zip, String lang, String entrypoint) {
+        try {
+            String q = "?lang=" + enc(lang) + "&filename=" + enc(zip.getFileName().toString())
+                    + (entrypoint == null ? "" : "&entrypoint=" + enc(entrypoint));
+            HttpRequest r = request("/v1/runtimes/" + enc(name) + q)
+                    .timeout(Duration.ofMinutes(15)) // dependencies are installed before the answer
+                    .header("Content-Type", "application/zip")
+                    .POST(HttpRequest.BodyPublishers.ofFile(zip))
+                    .build();
+            return send(r, RuntimeInfo.class);
+        } catch (java.io.FileNotFoundException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public List<RuntimeInfo> listRuntimes() {
+        return send(get("/v1/runtimes"), new TypeReference<>() {});
+    }
+
+    /** A version of a runtime; null for its newest. */
+    public RuntimeInfo runtime(String name, Integer version) {
+        return send(get("/v1/runtimes/" + enc(name) + (version == null ? "" : "?version=" + version)), RuntimeInfo.class);
+    }
+
+    /** Removes a version, or every version with null; returns how many went. */
+    public int deleteRuntime(String name, Integer version) {
+        Map<String, Integer> r = send(request("/v1/runtimes/" + enc(name) + (version == null ? "" : "?version=" + version))
+                .DELETE().build(), new TypeReference<Map<String, Integer>>() {});
+        return r.getOrDefault("deleted", 0);
+    }
+
+    /**
+     * Invokes a runtime's agent in session {@code sessionId} (created or resumed by the server)
+     * and returns its answer as it streams.
+     */
+    public Invocation invoke(String name, String sessionId, byte[] payload, String contentType) {
+        HttpRequest.Builder b = request("/v1/runtimes/" + enc(name) + "/invocations")
+                .timeout(INVOCATION_TIMEOUT)
+                .header("Content-Type", contentType == null ? "application/json" : contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(payload));
+        if (sessionId != null) {
+            b.header(SESSION_HEADER, sessionId);
+        }
+        try {
+            HttpResponse<InputStream> response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() / 100 != 2) {
+                byte[] body;
+                try (InputStream in = response.body()) {
+                    body = in.readAllBytes();
+                }
+                throw error(response.statusCode(), body);
+            }
+            return new Invocation(response.headers().firstValue(SESSION_HEADER).orElse(sessionId), response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse(null), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(unreachable(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ErrorCode.INTERNAL, "interrupted");
+        }
+    }
+
+    /** An invocation's answer: the session it ran in, and the agent's body as it streams. */
+    public record Invocation(String sessionId, int status, String contentType, InputStream body) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
     }
 
     private InputStream stream(HttpRequest r) {

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param retentionSeconds reclaim a stopped session's workspace after this long without activity
  * @param maxLifetimeSeconds end the session (processes and workspace) this long after it was
  *     created, whatever it is doing; 0 asks for no limit beyond the server's own
+ * @param runtime {@code NAME} or {@code NAME@VERSION}: start the runtime's agent in the session;
+ *     absent, a plain session
  */
 public record CreateSessionRequest(
         String id,
@@ -17,11 +19,17 @@ public record CreateSessionRequest(
         Limits limits,
         Long idleTimeoutSeconds,
         Long retentionSeconds,
-        Long maxLifetimeSeconds) {
+        Long maxLifetimeSeconds,
+        String runtime) {
 
-    public static final CreateSessionRequest DEFAULTS = new CreateSessionRequest(null, null, null, null, null, null);
+    public static final CreateSessionRequest DEFAULTS = new CreateSessionRequest(null, null, null, null, null, null, null);
+
+    public CreateSessionRequest(String id, Map<String, String> env, Limits limits, Long idleTimeoutSeconds,
+            Long retentionSeconds, Long maxLifetimeSeconds) {
+        this(id, env, limits, idleTimeoutSeconds, retentionSeconds, maxLifetimeSeconds, null);
+    }
 
     public static CreateSessionRequest of(String id, Map<String, String> env, Limits limits) {
-        return new CreateSessionRequest(id, env, limits, null, null, null);
+        return new CreateSessionRequest(id, env, limits, null, null, null, null);
     }
 }

@@ -28,6 +28,35 @@ public enum ErrorCode {
     SANDBOX_UNAVAILABLE(503, "sandbox_unavailable"),
     SANDBOX_FAILED(500, "sandbox_failed"),
     DISK_QUOTA_UNAVAILABLE(503, "disk_quota_unavailable"),
+    RUNTIME_NOT_FOUND(404, "runtime_not_found"),
+    /** Sessions still run the version(s) to remove. */
+    RUNTIME_IN_USE(409, "runtime_in_use"),
+    /** The session named in an invocation was made from another runtime. */
+    RUNTIME_MISMATCH(409, "runtime_mismatch"),
+    INVALID_RUNTIME_NAME(400, "invalid_runtime_name"),
+    RUNTIME_NO_ENTRYPOINT(422, "runtime_no_entrypoint"),
+    RUNTIME_INVALID_PROJECT(422, "runtime_invalid_project"),
+    RUNTIME_DEPENDENCIES_FAILED(422, "runtime_dependencies_failed"),
+    /** Hostile or broken archives, refused before anything is stored. */
+    ARCHIVE_UNSAFE_PATH(422, "archive_unsafe_path"),
+    ARCHIVE_LINK_ESCAPE(422, "archive_link_escape"),
+    ARCHIVE_SPECIAL_FILE(422, "archive_special_file"),
+    ARCHIVE_TOO_LARGE(413, "archive_too_large"),
+    ARCHIVE_CORRUPT(422, "archive_corrupt"),
+    /** Images that cannot be pulled or are not what they claim. */
+    IMAGE_INVALID_REFERENCE(400, "image_invalid_reference"),
+    IMAGE_NOT_FOUND(404, "image_not_found"),
+    IMAGE_UNAUTHORIZED(403, "image_unauthorized"),
+    IMAGE_UNREACHABLE(502, "image_unreachable"),
+    IMAGE_REGISTRY_ERROR(502, "image_registry_error"),
+    IMAGE_INVALID_MANIFEST(422, "image_invalid_manifest"),
+    IMAGE_UNSUPPORTED(422, "image_unsupported"),
+    IMAGE_PLATFORM_NOT_FOUND(422, "image_platform_not_found"),
+    IMAGE_DIGEST_MISMATCH(422, "image_digest_mismatch"),
+    IMAGE_TRUNCATED(422, "image_truncated"),
+    IMAGE_TOO_LARGE(413, "image_too_large"),
+    /** The session's agent does not answer on its port (starting, crashed, or never listening). */
+    AGENT_UNAVAILABLE(503, "agent_unavailable"),
     INTERNAL(500, "internal_error");
 
     private final int httpStatus;

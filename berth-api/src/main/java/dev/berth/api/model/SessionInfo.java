@@ -14,6 +14,8 @@ import java.util.Map;
  * @param idleStopAt when a running session will be stopped if nothing happens (and no command runs)
  * @param reclaimAt when the workspace will be reclaimed if nothing happens; null once expired
  * @param diskUsedBytes bytes used in the workspace, when its file system is mounted
+ * @param runtime the runtime version it runs ({@code name@version}); null for a plain session
+ * @param agent its agent's health; null for a plain session
  */
 public record SessionInfo(
         String id,
@@ -29,4 +31,6 @@ public record SessionInfo(
         Long maxLifetimeSeconds,
         Instant idleStopAt,
         Instant reclaimAt,
-        Long diskUsedBytes) {}
+        Long diskUsedBytes,
+        String runtime,
+        AgentInfo agent) {}

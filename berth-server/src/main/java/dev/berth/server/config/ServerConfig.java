@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param outputRetainBytes output kept per command for re-reading
  * @param maxRequestBytes larger request bodies are refused with {@code payload_too_large}
  * @param streamHeartbeat how long an output stream may be silent before it carries a heartbeat
+ * @param runtimes limits of deploys and agents
  */
 public record ServerConfig(
         String host,
@@ -23,7 +24,8 @@ public record ServerConfig(
         LifecyclePolicy lifecycle,
         long outputRetainBytes,
         int maxRequestBytes,
-        Duration streamHeartbeat) {
+        Duration streamHeartbeat,
+        RuntimePolicy runtimes) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7760;
@@ -34,23 +36,27 @@ public record ServerConfig(
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
-                DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT);
+                DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT, RuntimePolicy.DEFAULTS);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes);
     }
 
     public ServerConfig withLifecycle(LifecyclePolicy l) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat);
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes);
     }
 
     public ServerConfig withOutputRetain(long bytes) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes);
     }
 
     public ServerConfig withStreamHeartbeat(Duration every) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes);
+    }
+
+    public ServerConfig withRuntimes(RuntimePolicy r) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */

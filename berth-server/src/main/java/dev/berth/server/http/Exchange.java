@@ -65,6 +65,10 @@ public final class Exchange {
         return request.getHeaders().get(h);
     }
 
+    String header(String name) {
+        return request.getHeaders().get(name);
+    }
+
     /** The request body as it came, up to the size limit. */
     byte[] bytes() throws IOException {
         try (InputStream in = Content.Source.asInputStream(request)) {
@@ -94,6 +98,26 @@ public final class Exchange {
             dropped += n;
         }
         return tooLarge();
+    }
+
+    /** Streams the request body into {@code dest}, refusing more than {@code max} bytes (the file is then incomplete). */
+    long bodyTo(java.nio.file.Path dest, long max) throws IOException {
+        if (request.getLength() > max) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "uploads are limited to " + max + " bytes");
+        }
+        long total = 0;
+        try (InputStream in = Content.Source.asInputStream(request);
+                java.io.OutputStream out = java.nio.file.Files.newOutputStream(dest)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > max) {
+                    throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "uploads are limited to " + max + " bytes");
+                }
+                out.write(buf, 0, n);
+            }
+        }
+        return total;
     }
 
     /** Reads the JSON body into {@code type}; an absent body gives {@code ifEmpty}. */

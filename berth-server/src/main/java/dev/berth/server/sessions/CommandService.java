@@ -45,6 +45,24 @@ public final class CommandService {
 
     /** Starts a command, resuming the session first if it is stopped. */
     public StartedCommand start(String sessionId, CommandRequest request) {
+        return start(sessionId, request, SessionIds.newCommandId());
+    }
+
+    /**
+     * Starts a runtime session's agent process as command {@code agent-N-…}; called as its sandbox
+     * comes up, so under the session's lock. It keeps all of its output (an agent's log is read
+     * back from the start).
+     */
+    public StartedCommand startAgent(String sessionId, int n, List<String> argv, String cwd) {
+        return start(sessionId, new CommandRequest(null, argv, null, cwd, null, null, null, true), SessionIds.newAgentId(n));
+    }
+
+    /** The agent commands a session has had, oldest first. */
+    public List<CommandRecord> agentCommands(String sessionId) {
+        return store.commands(sessionId).stream().filter(c -> SessionIds.isAgent(c.id())).toList();
+    }
+
+    private StartedCommand start(String sessionId, CommandRequest request, String cid) {
         List<String> argv = CommandCheck.argv(request);
         String cwd = request.cwd() == null ? SandboxSpec.WORKSPACE_MOUNT : request.cwd();
         if (!cwd.startsWith("/")) {
@@ -58,7 +76,6 @@ public final class CommandService {
         return sessions.lifecycle().withLock(sessionId, () -> {
             SessionRecord s = sessions.live(sessionId);
             Sandbox sandbox = sessions.resumed(s);
-            String cid = SessionIds.newCommandId();
             Instant now = clock.instant();
             CommandRecord record = new CommandRecord(cid, sessionId, argv, cwd, CommandState.RUNNING, now, null, 0,
                     terminal != null);

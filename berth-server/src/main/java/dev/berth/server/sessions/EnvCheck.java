@@ -14,6 +14,10 @@ final class EnvCheck {
 
     private EnvCheck() {}
 
+    static boolean validName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
     static void validate(Map<String, String> env) {
         env.forEach((k, v) -> {
             if (k == null || !NAME.matcher(k).matches()) {

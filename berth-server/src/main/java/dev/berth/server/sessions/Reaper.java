@@ -143,8 +143,11 @@ final class Reaper implements AutoCloseable {
                 }
             }
             if (s.state() == SessionState.RUNNING && life.idleStopAt(activity.last(s)).map(t -> !t.isAfter(now)).orElse(false)) {
-                if (!commands.running(s, lifecycle.isUp(id)).isEmpty()) {
-                    activity.touch(id, now); // a running command is activity: a long build is not idleness
+                boolean working = commands.running(s, lifecycle.isUp(id)).stream().anyMatch(c -> !SessionIds.isAgent(c.id()));
+                if (working || lifecycle.listener().busy(id)) {
+                    // a running command is activity (a long build is not idleness), and so is an agent
+                    // at work; an agent that merely runs, Healthy and waiting, is not
+                    activity.touch(id, now);
                 } else if (life.idleStopAt(activity.last(s)).map(t -> !t.isAfter(now)).orElse(false)) {
                     // (the commands that just ended may have moved the last activity on)
                     lifecycle.stop(s, "idle for " + Durations.format(life.idleTimeout()));

@@ -120,7 +120,7 @@ final class Reconciler {
                 case RUNNING -> {
                     Optional<Sandbox> sandbox = driver.adopt(dirs.spec(s));
                     if (sandbox.isPresent()) {
-                        lifecycle.adopted(s.id(), sandbox.get());
+                        lifecycle.adopted(s, sandbox.get());
                         return Outcome.ADOPTED;
                     }
                     lifecycle.stop(s, "its sandbox was gone when the server started");

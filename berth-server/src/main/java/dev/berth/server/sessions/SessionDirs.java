@@ -1,5 +1,6 @@
 package dev.berth.server.sessions;
 
+import dev.berth.sandbox.spi.RootFs;
 import dev.berth.sandbox.spi.SandboxSpec;
 import dev.berth.sandbox.workspace.WorkspaceImage;
 import dev.berth.server.store.SessionRecord;
@@ -14,9 +15,16 @@ import java.util.stream.Stream;
 /**
  * Where a session lives on the host: {@code DATA/sessions/ID/} holds {@code workspace/} (mounted at
  * /mnt/workspace), {@code workspace.img} (its file system, when the session has a disk quota) and
- * {@code state/} (the driver's: sockets, command output).
+ * {@code state/} (the driver's: sockets, command output) and, for a runtime's session, {@code rootfs/}
+ * (its writable layer over the runtime's shared tree).
  */
-record SessionDirs(Path root) {
+record SessionDirs(Path root, RootResolver roots) {
+
+    /** What a session's {@code /} is made of: a runtime's tree under the given writable layer, or the host's. */
+    @FunctionalInterface
+    interface RootResolver {
+        RootFs rootFor(SessionRecord s, Path writable);
+    }
 
     Path session(String id) {
         return root.resolve(id);
@@ -24,7 +32,8 @@ record SessionDirs(Path root) {
 
     SandboxSpec spec(SessionRecord s) {
         Path dir = session(s.id());
-        return new SandboxSpec(s.id(), dir.resolve("state"), dir.resolve("workspace"), s.limits());
+        return new SandboxSpec(s.id(), dir.resolve("state"), dir.resolve("workspace"), s.limits(),
+                s.runtime() == null ? RootFs.host() : roots.rootFor(s, dir.resolve("rootfs")));
     }
 
     /** The workspace's own file system; only sessions with a disk quota have one. */

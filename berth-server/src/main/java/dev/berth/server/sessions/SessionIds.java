@@ -19,6 +19,20 @@ final class SessionIds {
         return "s-" + random(10);
     }
 
+    /**
+     * A runtime session's agent process is command {@code agent-N-…} (its N-th start): told apart
+     * from "c-" ids, and found again after a server restart. Command ids are unique server-wide.
+     */
+    static final String AGENT_PREFIX = "agent-";
+
+    static String newAgentId(int n) {
+        return AGENT_PREFIX + n + "-" + random(8);
+    }
+
+    static boolean isAgent(String commandId) {
+        return commandId.startsWith(AGENT_PREFIX);
+    }
+
     static String newCommandId() {
         return "c-" + random(12);
     }

@@ -36,6 +36,15 @@ final class SessionLifecycle {
     private final Clock clock;
     private final Map<String, Sandbox> running = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private volatile SessionWatcher listener = SessionWatcher.NONE;
+
+    void listen(SessionWatcher l) {
+        listener = l;
+    }
+
+    SessionWatcher listener() {
+        return listener;
+    }
 
     SessionLifecycle(Store store, SandboxDriver driver, SessionDirs dirs, CommandStates commands, Activity activity,
             Clock clock) {
@@ -66,8 +75,9 @@ final class SessionLifecycle {
     }
 
     /** Takes a sandbox found running after a restart into this server's care. */
-    void adopted(String id, Sandbox sandbox) {
-        running.put(id, sandbox);
+    void adopted(SessionRecord s, Sandbox sandbox) {
+        running.put(s.id(), sandbox);
+        listener.adopted(s);
     }
 
     /** Starts (or resumes) the session's sandbox on its workspace; the session is then running. */
@@ -83,6 +93,7 @@ final class SessionLifecycle {
         running.put(s.id(), driver.start(dirs.spec(s)));
         SessionRecord started = s.withState(SessionState.RUNNING, null, clock.instant());
         store.updateSession(started);
+        listener.started(started);
         return started;
     }
 
@@ -122,6 +133,7 @@ final class SessionLifecycle {
     /** Kills the sandbox (or what a dead one left) and unmounts the workspace. */
     void takeDown(SessionRecord s) {
         Sandbox sandbox = running.remove(s.id());
+        listener.down(s.id());
         if (sandbox != null) {
             sandbox.destroy();
         } else {

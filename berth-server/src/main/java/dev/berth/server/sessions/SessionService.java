@@ -14,6 +14,8 @@ import dev.berth.sandbox.workspace.SpareImages;
 import dev.berth.sandbox.workspace.WorkspaceImage;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.lifecycle.Lifetime;
+import dev.berth.server.runtimes.RuntimeService;
+import dev.berth.server.store.RuntimeRecord;
 import dev.berth.server.store.SessionRecord;
 import dev.berth.server.store.Store;
 import java.io.IOException;
@@ -44,13 +46,17 @@ public final class SessionService implements AutoCloseable {
     private final Reaper reaper;
     private final Optional<String> quotaUnavailable;
     private final SpareImages spares;
+    private final RuntimeService runtimes;
 
-    public SessionService(ServerConfig config, Store store, SandboxDriver driver, Clock clock) {
+    public SessionService(ServerConfig config, Store store, SandboxDriver driver, RuntimeService runtimes, Clock clock) {
         this.config = config;
+        this.runtimes = runtimes;
         this.store = store;
         this.driver = driver;
         this.clock = clock;
-        this.dirs = new SessionDirs(config.dataDir().resolve("sessions"));
+        this.dirs = new SessionDirs(config.dataDir().resolve("sessions"), (s, writable) -> runtimes.rootFor(
+                runtimes.forSession(s).orElseThrow(() -> new ApiException(ErrorCode.RUNTIME_NOT_FOUND,
+                        "session " + s.id() + " runs " + s.runtime() + ", which is no longer deployed")), writable));
         this.commandStates = new CommandStates(store, driver, dirs, activity);
         this.lifecycle = new SessionLifecycle(store, driver, dirs, commandStates, activity, clock);
         this.reaper = new Reaper(store, lifecycle, commandStates, activity, config.lifecycle(), clock);
@@ -78,8 +84,19 @@ public final class SessionService implements AutoCloseable {
             throw new ApiException(ErrorCode.INVALID_SESSION_ID,
                     "session id must match [a-z0-9][a-z0-9-]{0,62}: " + id);
         }
-        Map<String, String> env = request.env() == null ? Map.of() : request.env();
-        EnvCheck.validate(env);
+        Map<String, String> asked = request.env() == null ? Map.of() : request.env();
+        EnvCheck.validate(asked);
+        RuntimeRecord runtime = request.runtime() == null ? null : runtimes.resolve(request.runtime());
+        // a runtime's env (its image's PATH, say) is the session's base: commands exec'd in it see it too
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        if (runtime != null) {
+            runtime.spec().env().forEach((k, v) -> {
+                if (EnvCheck.validName(k)) {
+                    env.put(k, v);
+                }
+            });
+        }
+        env.putAll(asked);
         ResourceLimits limits = resolve(request.limits());
         long disk = diskQuota(request.limits());
         Lifetime lifetime = new Lifetime(seconds("idleTimeoutSeconds", request.idleTimeoutSeconds(), true),
@@ -87,7 +104,7 @@ public final class SessionService implements AutoCloseable {
                 seconds("maxLifetimeSeconds", request.maxLifetimeSeconds(), true));
         Instant now = clock.instant();
         SessionRecord record = new SessionRecord(id, SessionState.CREATING, null, driver.name(), now, now, limits, env,
-                lifetime, disk);
+                lifetime, disk, runtime == null ? null : runtime.ref());
         return lifecycle.withLock(id, () -> {
             if (!store.insertSession(record)) {
                 boolean expired = store.session(id).map(s -> s.state() == SessionState.EXPIRED).orElse(false);
@@ -151,6 +168,47 @@ public final class SessionService implements AutoCloseable {
                     + " to " + MAX_SECONDS + " seconds");
         }
         return Duration.ofSeconds(value);
+    }
+
+    /**
+     * An invocation's session: the one of that id, resumed if stopped, which must run this runtime;
+     * or a new one of it.
+     */
+    public SessionInfo ensureRunning(String id, String runtimeName) {
+        Optional<SessionRecord> found = SessionIds.valid(id) ? store.session(id) : Optional.empty();
+        if (found.isEmpty()) {
+            try {
+                return create(new CreateSessionRequest(id, null, null, null, null, null, runtimeName));
+            } catch (ApiException e) {
+                if (e.code() != ErrorCode.SESSION_EXISTS) {
+                    throw e;
+                }
+                // created meanwhile by a concurrent invocation: use it as below
+            }
+        }
+        return lifecycle.withLock(id, () -> {
+            SessionRecord s = live(id);
+            if (s.runtime() == null || !s.runtime().startsWith(runtimeName + "@")) {
+                throw new ApiException(ErrorCode.RUNTIME_MISMATCH, "session " + id + " runs "
+                        + (s.runtime() == null ? "no runtime" : s.runtime()) + ", not " + runtimeName);
+            }
+            activity.touch(id, clock.instant());
+            resumed(s);
+            return info(store.session(id).orElseThrow());
+        });
+    }
+
+    /** Called with every start, adoption and end of a sandbox from now on. */
+    public void watch(SessionWatcher watcher) {
+        lifecycle.listen(watcher);
+    }
+
+    /**
+     * A unix socket reaching TCP {@code port} inside the session's running sandbox; empty while the
+     * session is not running.
+     */
+    public Optional<java.nio.file.Path> forwardPort(String id, int port) {
+        return lifecycle.sandbox(id).map(s -> s.forwardPort(port));
     }
 
     public List<SessionInfo> list() {
@@ -220,7 +278,7 @@ public final class SessionService implements AutoCloseable {
     }
 
     /** Records activity in the session now (a command, an output read, a signal). */
-    void touch(String id) {
+    public void touch(String id) {
         activity.touch(id, clock.instant());
     }
 
@@ -244,7 +302,8 @@ public final class SessionService implements AutoCloseable {
         Long used = running && s.diskQuotaBytes() > 0 ? boxed(dirs.image(s.id()).usedBytes()) : null;
         return new SessionInfo(s.id(), s.state(), s.stateReason(), s.createdAt(), last, limits, s.env(),
                 SandboxSpec.WORKSPACE_MOUNT, positiveSeconds(life.idleTimeout()), life.retention().toSeconds(),
-                positiveSeconds(life.maxLifetime()), idleStopAt, reclaimAt, used);
+                positiveSeconds(life.maxLifetime()), idleStopAt, reclaimAt, used, s.runtime(),
+                s.runtime() == null ? null : lifecycle.listener().agent(s));
     }
 
     private static Long positiveSeconds(Duration d) {

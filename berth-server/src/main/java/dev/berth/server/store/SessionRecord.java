@@ -12,6 +12,7 @@ import java.util.Map;
  * @param stateReason why it is in its state (null while running)
  * @param lifetime the session's own lifetime settings; null fields take the server's
  * @param diskQuotaBytes size of the workspace's own file system; 0 when it has none
+ * @param runtime the runtime version it runs ({@code name@version}); null for a plain session
  */
 public record SessionRecord(
         String id,
@@ -23,7 +24,8 @@ public record SessionRecord(
         ResourceLimits limits,
         Map<String, String> env,
         Lifetime lifetime,
-        long diskQuotaBytes) {
+        long diskQuotaBytes,
+        String runtime) {
 
     public SessionRecord {
         env = Map.copyOf(env);
@@ -31,7 +33,7 @@ public record SessionRecord(
 
     public SessionRecord withState(SessionState s, String reason, Instant at) {
         Instant last = at.isAfter(lastActivityAt) ? at : lastActivityAt;
-        return new SessionRecord(id, s, reason, driver, createdAt, last, limits, env, lifetime, diskQuotaBytes);
+        return new SessionRecord(id, s, reason, driver, createdAt, last, limits, env, lifetime, diskQuotaBytes, runtime);
     }
 
     /** Same state, later activity (never earlier). */

@@ -5,6 +5,7 @@ import dev.berth.api.Json;
 import dev.berth.api.model.CommandState;
 import dev.berth.api.model.ExitStatus;
 import dev.berth.api.model.SessionState;
+import dev.berth.runtimes.deploy.RuntimeSpec;
 import dev.berth.sandbox.spi.ResourceLimits;
 import dev.berth.server.lifecycle.Lifetime;
 import java.io.IOException;
@@ -33,9 +34,10 @@ import org.flywaydb.core.Flyway;
 public final class SqliteStore implements Store {
     private static final TypeReference<Map<String, String>> ENV = new TypeReference<>() {};
     private static final TypeReference<List<String>> ARGV = new TypeReference<>() {};
+    private static final TypeReference<RuntimeSpec> SPEC = new TypeReference<>() {};
 
     /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
-    static final int SCHEMA_VERSION = 3;
+    static final int SCHEMA_VERSION = 4;
 
     private final Connection db;
 
@@ -81,8 +83,8 @@ public final class SqliteStore implements Store {
     public synchronized boolean insertSession(SessionRecord r) {
         try (PreparedStatement p = db.prepareStatement("""
                 INSERT INTO sessions (id, state, driver, created_at, last_activity_at, memory_bytes, cpu_millis, pids, env_json,
-                                      state_reason, idle_timeout_ms, retention_ms, max_lifetime_ms, disk_quota_bytes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
+                                      state_reason, idle_timeout_ms, retention_ms, max_lifetime_ms, disk_quota_bytes, runtime)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
             p.setString(1, r.id());
             p.setString(2, r.state().wire());
             p.setString(3, r.driver());
@@ -97,6 +99,7 @@ public final class SqliteStore implements Store {
             setMillis(p, 12, r.lifetime().retention());
             setMillis(p, 13, r.lifetime().maxLifetime());
             p.setLong(14, r.diskQuotaBytes());
+            p.setString(15, r.runtime());
             return p.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new StoreException("insert session " + r.id(), e);
@@ -185,7 +188,8 @@ public final class SqliteStore implements Store {
                             new ResourceLimits(rs.getLong("memory_bytes"), rs.getLong("cpu_millis"), rs.getInt("pids")),
                             parse(rs.getString("env_json"), ENV),
                             new Lifetime(millis(rs, "idle_timeout_ms"), millis(rs, "retention_ms"), millis(rs, "max_lifetime_ms")),
-                            rs.getLong("disk_quota_bytes")));
+                            rs.getLong("disk_quota_bytes"),
+                            rs.getString("runtime")));
                 }
             }
             return out;
@@ -282,6 +286,70 @@ public final class SqliteStore implements Store {
             return out;
         } catch (SQLException e) {
             throw new StoreException("query commands", e);
+        }
+    }
+
+    @Override
+    public synchronized RuntimeRecord insertRuntime(String name, Instant createdAt, RuntimeSpec spec) {
+        try (PreparedStatement p = db.prepareStatement("""
+                INSERT INTO runtimes (name, version, created_at, spec_json)
+                VALUES (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM runtimes WHERE name = ?), ?, ?)
+                RETURNING version""")) {
+            p.setString(1, name);
+            p.setString(2, name);
+            p.setLong(3, createdAt.toEpochMilli());
+            p.setString(4, json(spec));
+            try (ResultSet rs = p.executeQuery()) {
+                rs.next();
+                return new RuntimeRecord(name, rs.getInt(1), createdAt, spec);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("insert runtime " + name, e);
+        }
+    }
+
+    @Override
+    public synchronized List<RuntimeRecord> runtimes() {
+        return queryRuntimes("SELECT * FROM runtimes ORDER BY name, version");
+    }
+
+    @Override
+    public synchronized Optional<RuntimeRecord> runtime(String name, Integer version) {
+        List<RuntimeRecord> found = version == null
+                ? queryRuntimes("SELECT * FROM runtimes WHERE name = ? ORDER BY version DESC LIMIT 1", name)
+                : queryRuntimes("SELECT * FROM runtimes WHERE name = ? AND version = ?", name, version.toString());
+        return found.stream().findFirst();
+    }
+
+    @Override
+    public synchronized int deleteRuntime(String name, Integer version) {
+        try (PreparedStatement p = db.prepareStatement(version == null ? "DELETE FROM runtimes WHERE name = ?"
+                : "DELETE FROM runtimes WHERE name = ? AND version = ?")) {
+            p.setString(1, name);
+            if (version != null) {
+                p.setInt(2, version);
+            }
+            return p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("delete runtime " + name, e);
+        }
+    }
+
+    private List<RuntimeRecord> queryRuntimes(String sql, String... args) {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                p.setString(i + 1, args[i]);
+            }
+            List<RuntimeRecord> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RuntimeRecord(rs.getString("name"), rs.getInt("version"),
+                            Instant.ofEpochMilli(rs.getLong("created_at")), parse(rs.getString("spec_json"), SPEC)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("query runtimes", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.berth.server.store;
 
+import dev.berth.runtimes.deploy.RuntimeSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,18 @@ public interface Store extends AutoCloseable {
 
     /** The commands of a session still recorded as running. */
     List<CommandRecord> runningCommands(String sessionId);
+
+    /** Stores a new version of the runtime {@code name}: one more than its newest (1 for the first). */
+    RuntimeRecord insertRuntime(String name, Instant createdAt, RuntimeSpec spec);
+
+    /** Every version of every runtime, by name then version. */
+    List<RuntimeRecord> runtimes();
+
+    /** A version of a runtime; a null version means its newest. */
+    Optional<RuntimeRecord> runtime(String name, Integer version);
+
+    /** Deletes one version of a runtime, or all of them with a null version; returns how many went. */
+    int deleteRuntime(String name, Integer version);
 
     @Override
     void close();

@@ -1,0 +1,31 @@
+package dev.berth.server.sessions;
+
+import dev.berth.api.model.AgentInfo;
+import dev.berth.server.store.SessionRecord;
+
+/**
+ * What else runs with a session's sandbox (a runtime's agent): told of the sandbox's ups and downs,
+ * under the session's lock.
+ */
+public interface SessionWatcher {
+    SessionWatcher NONE = new SessionWatcher() {};
+
+    /** The sandbox was started (the session created or resumed). */
+    default void started(SessionRecord s) {}
+
+    /** The sandbox was found running after a server restart. */
+    default void adopted(SessionRecord s) {}
+
+    /** The sandbox is gone (stopped, expired, removed). */
+    default void down(String id) {}
+
+    /** How the session's agent is doing; null if it has none. */
+    default AgentInfo agent(SessionRecord s) {
+        return null;
+    }
+
+    /** Whether the session is busy although no command of its own runs (its agent says so). */
+    default boolean busy(String id) {
+        return false;
+    }
+}
