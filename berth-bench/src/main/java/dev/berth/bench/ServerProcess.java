@@ -41,7 +41,7 @@ public final class ServerProcess {
     public void start() throws IOException, InterruptedException {
         Files.createDirectories(data);
         Files.deleteIfExists(data.resolve("server.json"));
-        process = new ProcessBuilder(repo.resolve("berth").toString(), "--data", data.toString(),
+        process = new ProcessBuilder(repo.resolve("berth").toString(), "--home", data.toString(),
                 "serve", "--listen", "127.0.0.1:0")
                 .directory(repo.toFile())
                 .redirectErrorStream(true)

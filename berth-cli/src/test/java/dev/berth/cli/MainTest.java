@@ -12,7 +12,7 @@ import picocli.CommandLine;
 class MainTest {
     @Test
     void theInvokedSubcommandAlone() {
-        assertThat(Main.subcommandsFor("--data", "/d", "serve", "--listen", ":0")).containsExactly(ServeCommand.class);
+        assertThat(Main.subcommandsFor("--home", "/d", "serve", "--listen", ":0")).containsExactly(ServeCommand.class);
         assertThat(Main.subcommandsFor("session", "ls", "--json")).containsExactly(SessionCommand.class);
         // words after -- belong to the sandboxed command
         assertThat(Main.subcommandsFor("run", "demo", "--", "berth", "serve")).containsExactly(RunCommand.class);

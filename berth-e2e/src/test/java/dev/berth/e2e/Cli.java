@@ -29,7 +29,7 @@ final class Cli {
     ProcessBuilder builder(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ROOT.resolve("berth").toString());
-        cmd.add("--data");
+        cmd.add("--home");
         cmd.add(data.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -42,7 +42,7 @@ class ExecInteractiveTest {
 
     /** The CLI in a terminal, then its exit status on the screen once it is done. */
     private static String berth(String args) {
-        return "BERTH_DIST=" + Cli.DIST + " " + Cli.ROOT.resolve("berth") + " --data " + data + " " + args
+        return "BERTH_DIST=" + Cli.DIST + " " + Cli.ROOT.resolve("berth") + " --home " + data + " " + args
                 + "; echo berth-exit=$?; sleep 600";
     }
 

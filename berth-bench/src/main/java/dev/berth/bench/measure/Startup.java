@@ -50,7 +50,7 @@ public final class Startup implements Measurement {
         actions.put("`java -version` (same JDK)", () -> Processes.time(List.of(java.toString(), "-version"), repo, TIMEOUT));
         actions.put("`sh -c true`", () -> Processes.time(List.of("sh", "-c", "true"), repo, TIMEOUT));
         actions.put("`./berth run SESSION -- true` (a whole CLI call)", () -> Processes.time(
-                List.of(berth, "--data", data.toString(), "run", sessionId, "--", "true"), repo, TIMEOUT));
+                List.of(berth, "--home", data.toString(), "run", sessionId, "--", "true"), repo, TIMEOUT));
         Map<String, Stats> stats = new LinkedHashMap<>();
         Interleaved.run(warmup, runs, actions).forEach((k, v) -> stats.put(k, Stats.ofNanosAsMillis(v)));
 

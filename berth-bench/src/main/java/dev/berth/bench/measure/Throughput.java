@@ -60,7 +60,7 @@ public final class Throughput implements Measurement {
     public void run(Report report) throws Exception {
         Map<String, Variant> variants = new LinkedHashMap<>();
         variants.put("berth h2c (payload bytes counted)", this::h2c);
-        variants.put("`berth run` CLI → pipe", n -> piped(List.of(repo.resolve("berth").toString(), "--data", data.toString(),
+        variants.put("`berth run` CLI → pipe", n -> piped(List.of(repo.resolve("berth").toString(), "--home", data.toString(),
                 "run", sessionId, "--", "head", "-c", Long.toString(n), "/dev/zero"), n));
         ssh.ifPresent(s -> variants.put("`ssh localhost head -c` → pipe",
                 n -> piped(s.command("head", "-c", Long.toString(n), "/dev/zero"), n)));

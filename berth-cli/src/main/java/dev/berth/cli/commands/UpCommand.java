@@ -59,7 +59,7 @@ public final class UpCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(dev.berth.cli.Main.class.getName());
-        cmd.add("--data");
+        cmd.add("--home");
         cmd.add(data.toString());
         cmd.add("serve");
         cmd.addAll(options.asArguments());

@@ -21,7 +21,7 @@ public final class ConnectionOptions {
             scope = picocli.CommandLine.ScopeType.INHERIT)
     String token;
 
-    @Option(names = "--data", description = "Data directory of the local server (env BERTH_HOME; default ~/.local/share/berth).",
+    @Option(names = "--home", paramLabel = "DIR", description = "Data directory of the local server (env BERTH_HOME; default ~/.local/share/berth).",
             scope = picocli.CommandLine.ScopeType.INHERIT)
     Path data;
 
