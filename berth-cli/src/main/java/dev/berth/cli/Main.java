@@ -5,7 +5,9 @@ import dev.berth.cli.commands.AttachCommand;
 import dev.berth.cli.commands.CommandCommand;
 import dev.berth.cli.commands.DownCommand;
 import dev.berth.cli.commands.ExecCommand;
+import dev.berth.cli.commands.InvokeCommand;
 import dev.berth.cli.commands.RunCommand;
+import dev.berth.cli.commands.RuntimeCommand;
 import dev.berth.cli.commands.ServeCommand;
 import dev.berth.cli.commands.SessionCommand;
 import dev.berth.cli.commands.StatusCommand;
@@ -33,7 +35,7 @@ public final class Main implements Runnable, Connected {
     /** Every subcommand, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-            SessionCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
+            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
             CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class);
     /** The subcommands that speak about all the others. */
     private static final Set<String> NEEDS_ALL = Set.of("help", "generate-completion");
@@ -67,6 +69,8 @@ public final class Main implements Runnable, Connected {
     /** The command line that will parse {@code args}, with {@link #subcommandsFor the subcommands they need}. */
     public static CommandLine commandLine(Main main, String... args) {
         CommandLine cli = new CommandLine(main);
+        // "@FILE" is a payload for `invoke --data`, not picocli's argument file (which would split it into words)
+        cli.setExpandAtFiles(false);
         subcommandsFor(args).forEach(cli::addSubcommand);
         return cli;
     }

@@ -63,6 +63,9 @@ public final class SessionCommand {
         @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment variable for every command (repeatable).")
         Map<String, String> env;
 
+        @Option(names = "--runtime", paramLabel = "NAME[@VERSION]", description = "Start from a deployed runtime: its root filesystem, env and working dir, with its entrypoint running as the session's agent (default version: the newest).")
+        String runtime;
+
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
@@ -70,7 +73,7 @@ public final class SessionCommand {
         public Integer call() {
             Limits limits = new Limits(memory, cpus, pids, disk);
             SessionInfo s = Connected.of(spec).client().createSession(new CreateSessionRequest(id, env, limits,
-                    seconds(idleTimeout), seconds(retention), seconds(maxLifetime)));
+                    seconds(idleTimeout), seconds(retention), seconds(maxLifetime), runtime));
             if (json) {
                 JsonOut.print(System.out, s);
             } else {
@@ -95,11 +98,11 @@ public final class SessionCommand {
                 JsonOut.print(System.out, sessions);
                 return 0;
             }
-            Table t = new Table("ID", "STATE", "LAST ACTIVITY", "IDLE STOP", "WORKSPACE RECLAIMED", "DISK", "MEMORY", "CPUS",
-                    "WHY");
+            Table t = new Table("ID", "STATE", "RUNTIME", "AGENT", "LAST ACTIVITY", "IDLE STOP", "WORKSPACE RECLAIMED", "DISK",
+                    "MEMORY", "CPUS", "WHY");
             Instant now = Instant.now();
             for (SessionInfo s : sessions) {
-                t.row(s.id(), s.state().wire(), ago(now, s.lastActivityAt()), in(now, s.idleStopAt()),
+                t.row(s.id(), s.state().wire(), s.runtime(), agent(s), ago(now, s.lastActivityAt()), in(now, s.idleStopAt()),
                         s.state() == SessionState.EXPIRED ? "reclaimed" : in(now, s.reclaimAt()), disk(s),
                         s.limits().memoryBytes() == null ? null : Sizes.format(s.limits().memoryBytes()),
                         s.limits().cpus() == null ? "max" : s.limits().cpus(), s.stateReason());
@@ -178,6 +181,16 @@ public final class SessionCommand {
             return d.toHours() + "h";
         }
         return d.toDays() + "d";
+    }
+
+    /** The agent's health, with its restarts and why when it is not well. */
+    private static String agent(SessionInfo s) {
+        if (s.agent() == null) {
+            return null;
+        }
+        String a = s.agent().status() + (s.agent().restarts() > 0 ? " (" + s.agent().restarts() + " restarts)" : "");
+        boolean unwell = !"healthy".equals(s.agent().status()) && !"busy".equals(s.agent().status());
+        return unwell && s.agent().detail() != null ? a + ": " + s.agent().detail() : a;
     }
 
     private static String disk(SessionInfo s) {
