@@ -11,8 +11,8 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -35,6 +35,8 @@ public final class AgentClient implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-agent-client");
         threads.setDaemon(true);
+        // a relayed answer's chunks are written to the caller from these threads, blocking as they go
+        threads.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         http = new HttpClient();
         http.setExecutor(threads);
         http.setFollowRedirects(false);
@@ -73,8 +75,7 @@ public final class AgentClient implements AutoCloseable {
      *
      * @param headers extra request headers, name then value
      */
-    public void invoke(Path socket, byte[] body, String contentType, InputStreamResponseListener listener,
-            String... headers) {
+    public void invoke(Path socket, byte[] body, String contentType, Response.Listener listener, String... headers) {
         Request r = request(socket, HttpMethod.POST, "/invocations")
                 .body(new BytesRequestContent(contentType == null ? "application/json" : contentType, body));
         for (int i = 0; i + 1 < headers.length; i += 2) {

@@ -186,6 +186,12 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
         }
     }
 
+    /** Whether the session's sandbox is up with an agent of runtime {@code name} (any version) in it. */
+    public boolean runs(String sessionId, String name) {
+        Agent a = agents.get(sessionId);
+        return a != null && !a.gone && a.runtime.name().equals(name);
+    }
+
     /** An invocation is in flight: the agent is busy however it answers pings. */
     public void invocationStarted(String sessionId) {
         Optional.ofNullable(agents.get(sessionId)).ifPresent(a -> {

@@ -3,12 +3,10 @@ package dev.berth.server.http;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.DeployImageRequest;
 import dev.berth.api.model.ErrorCode;
-import dev.berth.api.model.SessionInfo;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
 import dev.berth.server.runtimes.RuntimeService;
 import dev.berth.server.sessions.SessionService;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -91,48 +87,80 @@ public final class RuntimeRoutes {
     }
 
     /**
-     * Forwards the payload to the agent's {@code POST /invocations} in the session's sandbox and
-     * streams its answer back as the agent sends it: each chunk is written and flushed as it comes.
+     * The agent's answer, passed on as it arrives, on the client's threads: each chunk is written
+     * (and flushed) to the caller before the next is read, so a slow caller slows the agent down
+     * instead of piling its answer up here.
      */
-    private void invoke(Exchange x) throws Exception {
-        String name = x.param("name");
-        runtimes.record(name, null); // an unknown runtime is an error before any session is made
-        String sessionId = x.header(SESSION_HEADER);
-        if (sessionId == null || sessionId.isBlank()) {
-            sessionId = "s-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    private static final class Relay implements Response.Listener {
+        private final Exchange x;
+        private final String sessionId;
+        final java.util.concurrent.CompletableFuture<Throwable> done = new java.util.concurrent.CompletableFuture<>();
+
+        Relay(Exchange x, String sessionId) {
+            this.x = x;
+            this.sessionId = sessionId;
         }
-        byte[] payload = x.bytes();
-        SessionInfo session = sessions.ensureRunning(sessionId, name);
-        Path socket = agents.awaitReady(session.id());
-        agents.invocationStarted(session.id());
-        try {
-            InputStreamResponseListener listener = new InputStreamResponseListener();
-            client.invoke(socket, payload, x.header(HttpHeader.CONTENT_TYPE), listener, SESSION_HEADER, session.id());
-            Response head;
-            try {
-                head = listener.get(runtimes.policy().startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new ApiException(ErrorCode.AGENT_UNAVAILABLE, "the agent of " + session.id()
-                        + " did not answer the invocation: " + e.getMessage());
-            }
+
+        @Override
+        public void onHeaders(Response head) {
             x.response.setStatus(head.getStatus());
             for (HttpField f : head.getHeaders()) {
                 if (!NOT_FORWARDED.contains(f.getLowerCaseName())) {
                     x.response.getHeaders().add(f.getName(), f.getValue());
                 }
             }
-            x.response.getHeaders().put(SESSION_HEADER, session.id());
-            try (InputStream in = listener.getInputStream()) {
-                byte[] buf = new byte[16 << 10];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    // what the agent has sent so far goes out now: a streamed answer stays streamed
-                    Content.Sink.write(x.response, false, ByteBuffer.wrap(buf, 0, n));
+            x.response.getHeaders().put(SESSION_HEADER, sessionId);
+        }
+
+        @Override
+        public void onContent(Response r, ByteBuffer content) {
+            try {
+                Content.Sink.write(x.response, false, content);
+            } catch (java.io.IOException e) {
+                r.abort(e); // the caller went away: so does the agent's answer
+            }
+        }
+
+        @Override
+        public void onComplete(org.eclipse.jetty.client.Result result) {
+            done.complete(result.getFailure());
+        }
+    }
+
+    /**
+     * Forwards the payload to the agent's {@code POST /invocations} in the session's sandbox and
+     * streams its answer back as the agent sends it: each chunk is written and flushed as it comes.
+     */
+    private void invoke(Exchange x) throws Exception {
+        String name = x.param("name");
+        String sessionId = x.header(SESSION_HEADER);
+        if (sessionId == null || sessionId.isBlank()) {
+            sessionId = "s-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        }
+        byte[] payload = x.bytes();
+        // the common case, a running session of this runtime, is answered from memory: no store round trip
+        if (!agents.runs(sessionId, name)) {
+            runtimes.record(name, null); // an unknown runtime is an error before any session is made
+            sessions.ensureRunning(sessionId, name);
+        }
+        String id = sessionId;
+        Path socket = agents.awaitReady(id);
+        agents.invocationStarted(id);
+        try {
+            Relay relay = new Relay(x, id);
+            client.invoke(socket, payload, x.header(HttpHeader.CONTENT_TYPE), relay, SESSION_HEADER, id);
+            Throwable failed = relay.done.get();
+            if (failed != null) {
+                if (!x.response.isCommitted()) {
+                    throw new ApiException(ErrorCode.AGENT_UNAVAILABLE, "the agent of " + id
+                            + " did not answer the invocation: " + failed.getMessage());
                 }
+                throw new java.io.IOException("the agent of " + id + " broke off its answer", failed);
             }
             Content.Sink.write(x.response, true, ByteBuffer.allocate(0));
         } finally {
-            agents.invocationEnded(session.id());
-            sessions.touch(session.id());
+            agents.invocationEnded(id);
+            sessions.touch(id);
         }
     }
 }
