@@ -35,10 +35,14 @@ public record BenchOptions(
         int restartSessions,
         int restartRuns,
         int ttyRuns,
+        int runtimeRuns,
+        int invokeRuns,
+        int deployRuns,
+        long deployBytes,
         Optional<Path> out) {
 
     public static final List<String> SECTIONS = List.of("first-output", "round-trip", "throughput", "memory", "startup",
-            "resume", "restart", "tty", "tty-throughput", "tty-memory", "tty-reconnect");
+            "resume", "restart", "tty", "tty-throughput", "tty-memory", "tty-reconnect", "runtime-start", "invoke", "deploy");
 
     static final String USAGE = """
             usage: CoreBench --server URL (--token T | --token-file F) --data DIR [options]
@@ -50,7 +54,7 @@ public record BenchOptions(
               --ssh-known-hosts F     its host key (default: no host key check)
               --only a,b              sections: first-output, round-trip, throughput, memory, startup,
                                       resume, restart, tty, tty-throughput, tty-memory,
-                                      tty-reconnect
+                                      tty-reconnect, runtime-start, invoke, deploy
               --warmup N              unmeasured runs before each series (default 5)
               --first-output-runs N   (default 50)   --round-trip-runs N (default 200)
               --throughput-runs N     (default 3)    --throughput-bytes N (default 1073741824)
@@ -58,6 +62,8 @@ public record BenchOptions(
               --resume-runs N         (default 50)
               --restart-sessions N    (default 100)  --restart-runs N (default 5 of each kind)
               --tty-runs N            (default 500 keystrokes)
+              --runtime-runs N        (default 30)   --invoke-runs N (default 500)
+              --deploy-runs N         (default 3)    --deploy-bytes N (default 200000000)
               --out FILE              also write the report there
             """;
 
@@ -97,6 +103,10 @@ public record BenchOptions(
                 integer(a, "restart-sessions", 100),
                 integer(a, "restart-runs", 5),
                 integer(a, "tty-runs", 500),
+                integer(a, "runtime-runs", 30),
+                integer(a, "invoke-runs", 500),
+                integer(a, "deploy-runs", 3),
+                Long.parseLong(take(a, "deploy-bytes", "200000000")),
                 Optional.ofNullable(a.remove("out")).map(Path::of));
         if (!a.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + a.keySet());

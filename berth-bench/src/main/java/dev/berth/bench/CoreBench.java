@@ -1,11 +1,14 @@
 package dev.berth.bench;
 
+import dev.berth.bench.measure.DeployImage;
 import dev.berth.bench.measure.FirstOutput;
 import dev.berth.bench.measure.IdleMemory;
+import dev.berth.bench.measure.InvokeOverhead;
 import dev.berth.bench.measure.Measurement;
 import dev.berth.bench.measure.Restart;
 import dev.berth.bench.measure.Resume;
 import dev.berth.bench.measure.RoundTrip;
+import dev.berth.bench.measure.RuntimeStart;
 import dev.berth.bench.measure.Startup;
 import dev.berth.bench.measure.Throughput;
 import dev.berth.bench.measure.TtyLatency;
@@ -51,7 +54,10 @@ public final class CoreBench {
                     new TtyLatency(sessions, o.server(), o.token(), o.ssh(), o.warmup(), o.ttyRuns()),
                     new TtyThroughput(sessions, o.server(), o.token(), o.ssh(), o.repo(), o.throughputRuns(), 256L << 20),
                     new TtyMemory(sessions, o.server(), o.token(), o.data(), 100),
-                    new TtyReconnect(sessions, o.server(), o.token(), o.repo(), 5));
+                    new TtyReconnect(sessions, o.server(), o.token(), o.repo(), 5),
+                    new RuntimeStart(o.server(), o.token(), Math.min(o.warmup(), 3), o.runtimeRuns()),
+                    new InvokeOverhead(o.server(), o.token(), o.warmup(), o.invokeRuns()),
+                    new DeployImage(o.server(), o.token(), o.deployRuns(), o.deployBytes()));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;

@@ -52,6 +52,11 @@ public record AgentImage(List<Blob> blobs, Blob index, Blob amd64Manifest) {
     }
 
     public static AgentImage build(Path workDir, long padding) throws IOException {
+        return build(workDir, padding, 42);
+    }
+
+    /** {@code seed} makes the padding: images of different seeds share no padding layer. */
+    public static AgentImage build(Path workDir, long padding, long seed) throws IOException {
         byte[] agent = compileAgent(workDir);
         List<Blob> blobs = new ArrayList<>();
         Blob layer1 = new Blob("application/vnd.oci.image.layer.v1.tar+gzip", gzip(tar(t -> {
@@ -70,7 +75,7 @@ public record AgentImage(List<Blob> blobs, Blob index, Blob amd64Manifest) {
         List<Blob> layers = new ArrayList<>(List.of(layer1, layer2));
         if (padding > 0) {
             byte[] noise = new byte[(int) padding];
-            new java.util.Random(42).nextBytes(noise);
+            new java.util.Random(seed).nextBytes(noise);
             layers.add(new Blob("application/vnd.oci.image.layer.v1.tar", tar(t -> file(t, "opt/padding.bin", 0644, noise))));
         }
         Blob amd64 = null;
@@ -163,7 +168,7 @@ public record AgentImage(List<Blob> blobs, Blob index, Blob amd64Manifest) {
     }
 
     /** The agent binary, compiled once per work directory. */
-    static byte[] compileAgent(Path workDir) throws IOException {
+    public static byte[] compileAgent(Path workDir) throws IOException {
         Path src = workDir.resolve("static-agent.c");
         Path bin = workDir.resolve("static-agent");
         if (!Files.exists(bin)) {
