@@ -171,31 +171,18 @@ public final class SqliteStore implements Store {
     }
 
     private List<SessionRecord> querySessions(String sql, String... args) {
-        try (PreparedStatement p = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                p.setString(i + 1, args[i]);
-            }
-            List<SessionRecord> out = new ArrayList<>();
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new SessionRecord(
-                            rs.getString("id"),
-                            SessionState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
-                            rs.getString("state_reason"),
-                            rs.getString("driver"),
-                            Instant.ofEpochMilli(rs.getLong("created_at")),
-                            Instant.ofEpochMilli(rs.getLong("last_activity_at")),
-                            new ResourceLimits(rs.getLong("memory_bytes"), rs.getLong("cpu_millis"), rs.getInt("pids")),
-                            parse(rs.getString("env_json"), ENV),
-                            new Lifetime(millis(rs, "idle_timeout_ms"), millis(rs, "retention_ms"), millis(rs, "max_lifetime_ms")),
-                            rs.getLong("disk_quota_bytes"),
-                            rs.getString("runtime")));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StoreException("query sessions", e);
-        }
+        return query(sql, "sessions", rs -> new SessionRecord(
+                rs.getString("id"),
+                SessionState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
+                rs.getString("state_reason"),
+                rs.getString("driver"),
+                Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("last_activity_at")),
+                new ResourceLimits(rs.getLong("memory_bytes"), rs.getLong("cpu_millis"), rs.getInt("pids")),
+                parse(rs.getString("env_json"), ENV),
+                new Lifetime(millis(rs, "idle_timeout_ms"), millis(rs, "retention_ms"), millis(rs, "max_lifetime_ms")),
+                rs.getLong("disk_quota_bytes"),
+                rs.getString("runtime")), args);
     }
 
     @Override
@@ -266,27 +253,16 @@ public final class SqliteStore implements Store {
     }
 
     private List<CommandRecord> queryCommands(String sql, String... args) {
-        try (PreparedStatement p = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                p.setString(i + 1, args[i]);
-            }
-            List<CommandRecord> out = new ArrayList<>();
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    CommandState state = CommandState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT));
-                    long duration = rs.getLong("duration_ms");
-                    ExitStatus exit = rs.wasNull() ? null : new ExitStatus(
-                            nullableInt(rs, "exit_code"), nullableInt(rs, "exit_signal"), rs.getInt("timed_out") != 0, duration);
-                    out.add(new CommandRecord(rs.getString("id"), rs.getString("session_id"),
-                            parse(rs.getString("argv_json"), ARGV), rs.getString("cwd"), state,
-                            Instant.ofEpochMilli(rs.getLong("started_at")), exit, rs.getLong("end_offset"),
-                            rs.getInt("tty") != 0));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StoreException("query commands", e);
-        }
+        return query(sql, "commands", rs -> {
+            CommandState state = CommandState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT));
+            long duration = rs.getLong("duration_ms");
+            ExitStatus exit = rs.wasNull() ? null : new ExitStatus(
+                    nullableInt(rs, "exit_code"), nullableInt(rs, "exit_signal"), rs.getInt("timed_out") != 0, duration);
+            return new CommandRecord(rs.getString("id"), rs.getString("session_id"),
+                    parse(rs.getString("argv_json"), ARGV), rs.getString("cwd"), state,
+                    Instant.ofEpochMilli(rs.getLong("started_at")), exit, rs.getLong("end_offset"),
+                    rs.getInt("tty") != 0);
+        }, args);
     }
 
     @Override
@@ -336,20 +312,30 @@ public final class SqliteStore implements Store {
     }
 
     private List<RuntimeRecord> queryRuntimes(String sql, String... args) {
+        return query(sql, "runtimes", rs -> new RuntimeRecord(rs.getString("name"), rs.getInt("version"),
+                Instant.ofEpochMilli(rs.getLong("created_at")), parse(rs.getString("spec_json"), SPEC)), args);
+    }
+
+    @FunctionalInterface
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row {@code sql} gives for {@code args} (bound as text), read by {@code row}. */
+    private <T> List<T> query(String sql, String what, Row<T> row, String... args) {
         try (PreparedStatement p = db.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 p.setString(i + 1, args[i]);
             }
-            List<RuntimeRecord> out = new ArrayList<>();
+            List<T> out = new ArrayList<>();
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new RuntimeRecord(rs.getString("name"), rs.getInt("version"),
-                            Instant.ofEpochMilli(rs.getLong("created_at")), parse(rs.getString("spec_json"), SPEC)));
+                    out.add(row.read(rs));
                 }
             }
             return out;
         } catch (SQLException e) {
-            throw new StoreException("query runtimes", e);
+            throw new StoreException("query " + what, e);
         }
     }
 
