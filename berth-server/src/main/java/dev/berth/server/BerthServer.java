@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -104,7 +103,7 @@ public final class BerthServer implements AutoCloseable {
         // milliseconds: what the store keeps, so a time reads the same before and after a restart
         Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
         RuntimeService runtimes = new RuntimeService(config.dataDir().resolve("runtimes"), config.runtimes(), store,
-                driver.imageIds(), dockerConfig(), clock);
+                driver.imageIds(), config.runtimes().registryAuthFile(), clock);
         SessionService sessions = new SessionService(config, store, driver, runtimes, clock);
         CommandService commands = new CommandService(config, store, driver, sessions, clock);
         AgentClient agentClient = new AgentClient();
@@ -165,13 +164,6 @@ public final class BerthServer implements AutoCloseable {
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
         return new BerthServer(config, jetty, connector, store, sessions, driver, phases, agents, agentClient, runtimes);
-    }
-
-    /** Registry logins, docker's way: {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
-    private static Path dockerConfig() {
-        String dir = System.getenv("DOCKER_CONFIG");
-        return (dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".docker"))
-                .resolve("config.json");
     }
 
     private static long ms(long nanos) {

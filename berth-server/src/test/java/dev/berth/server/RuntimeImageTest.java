@@ -135,6 +135,53 @@ class RuntimeImageTest {
     }
 
     @Test
+    void registryLoginsComeFromTheServersDockerConfigAndStayOutOfTheSandbox() throws Exception {
+        String secret = "pa55-" + java.util.UUID.randomUUID();
+        try (TestRegistry registry = TestRegistry.startWithLogin(Files.createDirectories(work.resolve("registry")), "team",
+                secret); RegistryUpload upload = new RegistryUpload(registry, TestRegistry.basic("team", secret))) {
+            AgentImage.build(work, 0).pushTo(upload, "team/private", "1");
+            String ref = registry.host() + "/team/private:1";
+            assertThatThrownBy(() -> client.deployImage("priv", ref, false)).as("no login for it yet")
+                    .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.IMAGE_UNAUTHORIZED))
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(secret));
+
+            Path config = work.resolve("docker/config.json");
+            Files.createDirectories(config.getParent());
+            String auth = java.util.Base64.getEncoder().encodeToString(("team:" + secret).getBytes(StandardCharsets.UTF_8));
+            Files.writeString(config, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+            server.close();
+            server = TestServer.start(dev.berth.server.config.ServerConfig.defaults(data)
+                    .withRuntimes(dev.berth.server.config.RuntimePolicy.DEFAULTS.withRegistryAuth(config)));
+            client = new BerthClient(server.server.uri(), server.token);
+            RuntimeInfo r = client.deployImage("priv", ref, false);
+            assertThat(part1("priv", "priv-a").path("host").asText()).isEqualTo("priv-a");
+            assertThat(r.env().toString()).doesNotContain(secret);
+            assertThat(client.session("priv-a").env().toString()).doesNotContain(secret);
+            try (Stream<Path> files = Stream.concat(Files.walk(data.resolve("runtimes/rootfs")),
+                    Files.walk(data.resolve("sessions/priv-a/rootfs")))) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).as(f.toString()).doesNotContain(secret);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLayerThatIsNotItsDigestIsRefusedAndNothingIsUnpacked() throws Exception {
+        AgentImage image = AgentImage.build(work, 0);
+        Path layout = image.writeLayout(work.resolve("layout"), "v1");
+        AgentImage.Blob layer = image.blobs().getFirst();
+        byte[] tampered = layer.bytes().clone();
+        tampered[tampered.length / 2] ^= 1;
+        Files.write(layout.resolve("blobs/sha256/" + layer.digest().substring(7)), tampered);
+        assertThatThrownBy(() -> client.deployImage("bad", "oci-layout:" + layout + ":v1", false))
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.IMAGE_DIGEST_MISMATCH));
+        assertThat(list(data.resolve("runtimes/rootfs"))).isEmpty();
+        assertThat(list(data.resolve("runtimes/staging"))).isEmpty();
+        assertThat(client.listRuntimes()).isEmpty();
+    }
+
+    @Test
     void anAgentSayingHealthyBusyKeepsItsSessionFromIdleStopAndHealthyLetsItStop() throws Exception {
         server.close();
         server = TestServer.start(dev.berth.server.config.ServerConfig.defaults(data.resolve("idle"))

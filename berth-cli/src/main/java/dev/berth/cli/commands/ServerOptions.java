@@ -4,9 +4,11 @@ import dev.berth.api.units.Durations;
 import dev.berth.cli.input.DurationConverter;
 import dev.berth.cli.input.SizeConverter;
 import dev.berth.cli.output.Sizes;
+import dev.berth.server.config.RuntimePolicy;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import dev.berth.server.lifecycle.Lifetime;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +40,45 @@ final class ServerOptions {
                     + "Never trimmed while an attached reader still needs it.")
     Long outputBuffer;
 
+    @Option(names = "--max-zip-size", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Largest runtime zip accepted (default 250m); it may unpack to 3 times that.")
+    Long maxZipSize;
+
+    @Option(names = "--max-image-size", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Largest runtime image, its layers compressed (default 2g); it may unpack to 4 times that.")
+    Long maxImageSize;
+
+    @Option(names = "--agent-restart", paramLabel = "POLICY",
+            description = "When a runtime session's agent is restarted: on-failure (default: it exited with an error or stopped answering /ping), always, never.")
+    String agentRestart;
+
+    @Option(names = "--registry-auth", paramLabel = "FILE",
+            description = "Docker config.json with registry logins for image deploys (default $DOCKER_CONFIG/config.json, else ~/.docker/config.json). Never enters a sandbox.")
+    Path registryAuth;
+
     ServerConfig apply(ServerConfig config) {
+        RuntimePolicy r = config.runtimes();
+        if (maxZipSize != null || maxImageSize != null) {
+            long zip = maxZipSize != null ? maxZipSize : r.maxZipBytes();
+            long image = maxImageSize != null ? maxImageSize : r.maxImageBytes();
+            if (zip < (1 << 20) || image < (1 << 20)) {
+                throw new IllegalArgumentException("--max-zip-size and --max-image-size must be at least 1m");
+            }
+            r = r.withSizes(zip, image);
+        }
+        if (agentRestart != null) {
+            r = r.withRestart(switch (agentRestart) {
+                case "on-failure" -> RuntimePolicy.Restart.ON_FAILURE;
+                case "always" -> RuntimePolicy.Restart.ALWAYS;
+                case "never" -> RuntimePolicy.Restart.NEVER;
+                default -> throw new IllegalArgumentException("--agent-restart takes on-failure, always or never, not "
+                        + agentRestart);
+            });
+        }
+        if (registryAuth != null) {
+            r = r.withRegistryAuth(registryAuth.toAbsolutePath());
+        }
+        config = config.withRuntimes(r);
         if (outputBuffer != null) {
             if (outputBuffer < (64 << 10)) {
                 throw new IllegalArgumentException("--output-buffer must be at least 64k");
@@ -78,6 +118,18 @@ final class ServerOptions {
         if (outputBuffer != null) {
             args.addAll(List.of("--output-buffer", Long.toString(outputBuffer)));
         }
+        if (maxZipSize != null) {
+            args.addAll(List.of("--max-zip-size", Long.toString(maxZipSize)));
+        }
+        if (maxImageSize != null) {
+            args.addAll(List.of("--max-image-size", Long.toString(maxImageSize)));
+        }
+        if (agentRestart != null) {
+            args.addAll(List.of("--agent-restart", agentRestart));
+        }
+        if (registryAuth != null) {
+            args.addAll(List.of("--registry-auth", registryAuth.toAbsolutePath().toString()));
+        }
         return args;
     }
 
@@ -87,6 +139,9 @@ final class ServerOptions {
                 + ", workspace retention " + Durations.format(l.retention())
                 + ", max lifetime " + (l.maxLifetime().isZero() ? "none" : Durations.format(l.maxLifetime()))
                 + ", disk quota " + (c.lifecycle().diskQuotaBytes() == 0 ? "none" : Sizes.format(c.lifecycle().diskQuotaBytes()))
-                + ", output buffer " + Sizes.format(c.outputRetainBytes());
+                + ", output buffer " + Sizes.format(c.outputRetainBytes())
+                + ", zips up to " + Sizes.format(c.runtimes().maxZipBytes()) + ", images up to "
+                + Sizes.format(c.runtimes().maxImageBytes()) + ", agents restarted "
+                + c.runtimes().restart().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 }

@@ -6,23 +6,18 @@ import static dev.berth.runtimes.image.StoreAssertions.onlyVerifiedBlobs;
 import static dev.berth.runtimes.image.StoreAssertions.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.runtimes.image.ImageException.Kind;
 import dev.berth.runtimes.image.TestImage.Blob;
 import dev.berth.runtimes.image.TestImage.Image;
 import dev.berth.runtimes.testing.TestRegistry;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -164,14 +159,8 @@ class RegistryFetchTest {
 
     @Test
     void basicAuthWithAnHtpasswdFile() throws Exception {
-        Path htpasswd = dir.resolve("htpasswd");
-        Files.writeString(htpasswd, htpasswdLine("agent", "s3cret-pass"));
-        try (TestRegistry secured = TestRegistry.start(Files.createDirectories(dir.resolve("reg")), """
-                  htpasswd:
-                    realm: berth-test
-                    path: %s
-                """.formatted(htpasswd));
-                RegistryPusher push = new RegistryPusher(secured, basic("agent", "s3cret-pass"))) {
+        try (TestRegistry secured = TestRegistry.startWithLogin(Files.createDirectories(dir.resolve("reg")), "agent", "s3cret-pass");
+                RegistryPusher push = new RegistryPusher(secured, TestRegistry.basic("agent", "s3cret-pass"))) {
             push.push(REPO, "v1", sample);
             ImageRef ref = ImageRef.parse(secured.host() + "/" + REPO + ":v1");
 
@@ -229,23 +218,5 @@ class RegistryFetchTest {
         }
         Blob config = new Blob(MediaTypes.DOCKER_CONFIG, sample.config().bytes());
         return new Image(TestImage.manifest(MediaTypes.DOCKER_MANIFEST, config, layers), config, layers, sample.tars());
-    }
-
-    private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    }
-
-    private String htpasswdLine(String user, String password) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder("htpasswd", "-Bbn", user, password).redirectError(dir.resolve("htpasswd.err").toFile()).start();
-        } catch (IOException e) {
-            assumeTrue(false, "htpasswd (apache2-utils) is not installed: run scripts/test-deps as root");
-            throw e;
-        }
-        String line = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-        return line + "\n";
     }
 }

@@ -82,6 +82,34 @@ public final class TestRegistry implements AutoCloseable {
         return registry;
     }
 
+    /** A registry that wants {@code user}'s login (HTTP Basic, an {@code htpasswd -B} file). */
+    public static TestRegistry startWithLogin(Path dir, String user, String password) throws IOException, InterruptedException {
+        Path htpasswd = dir.resolve("htpasswd");
+        Process p;
+        try {
+            p = new ProcessBuilder("htpasswd", "-Bbn", user, password).redirectError(dir.resolve("htpasswd.err").toFile()).start();
+        } catch (IOException e) {
+            assumeTrue(false, "htpasswd (apache2-utils) is not installed: run scripts/test-deps as root");
+            throw e;
+        }
+        String line = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || line.isEmpty()) {
+            throw new IOException("htpasswd failed: " + Files.readString(dir.resolve("htpasswd.err")));
+        }
+        Files.writeString(htpasswd, line + "\n");
+        return start(dir, """
+                  htpasswd:
+                    realm: berth-test
+                    path: %s
+                """.formatted(htpasswd));
+    }
+
+    /** The {@code Authorization} header of that login. */
+    public static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

@@ -1,5 +1,6 @@
 package dev.berth.server.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -13,9 +14,11 @@ import java.time.Duration;
  * @param unhealthyAfter failed pings in a row after which an agent is unhealthy (and restarted, per policy)
  * @param startTimeout how long an agent may take to answer its first ping
  * @param restart when an agent is restarted
+ * @param registryAuth docker's {@code config.json} holding registry logins; null for docker's own
+ *     place ({@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json})
  */
 public record RuntimePolicy(long maxZipBytes, long maxZipUnpackedBytes, long maxImageBytes, long maxImageUnpackedBytes,
-        Duration pingInterval, int unhealthyAfter, Duration startTimeout, Restart restart) {
+        Duration pingInterval, int unhealthyAfter, Duration startTimeout, Restart restart, Path registryAuth) {
     public enum Restart {
         /** Whenever it exits or turns unhealthy. */
         ALWAYS,
@@ -26,7 +29,7 @@ public record RuntimePolicy(long maxZipBytes, long maxZipUnpackedBytes, long max
     }
 
     public static final RuntimePolicy DEFAULTS = new RuntimePolicy(250_000_000L, 750_000_000L, 2_000_000_000L,
-            8_000_000_000L, Duration.ofSeconds(2), 3, Duration.ofSeconds(60), Restart.ON_FAILURE);
+            8_000_000_000L, Duration.ofSeconds(2), 3, Duration.ofSeconds(60), Restart.ON_FAILURE, null);
 
     public RuntimePolicy {
         if (maxZipBytes <= 0 || maxZipUnpackedBytes <= 0 || maxImageBytes <= 0 || maxImageUnpackedBytes <= 0
@@ -37,6 +40,32 @@ public record RuntimePolicy(long maxZipBytes, long maxZipUnpackedBytes, long max
 
     public RuntimePolicy withPingInterval(Duration every) {
         return new RuntimePolicy(maxZipBytes, maxZipUnpackedBytes, maxImageBytes, maxImageUnpackedBytes, every,
-                unhealthyAfter, startTimeout, restart);
+                unhealthyAfter, startTimeout, restart, registryAuth);
+    }
+
+    /** Largest zip upload and image; the unpacked limits keep AgentCore's ratio (3× a zip, 4× an image). */
+    public RuntimePolicy withSizes(long zipBytes, long imageBytes) {
+        return new RuntimePolicy(zipBytes, zipBytes * 3, imageBytes, imageBytes * 4, pingInterval, unhealthyAfter,
+                startTimeout, restart, registryAuth);
+    }
+
+    public RuntimePolicy withRestart(Restart r) {
+        return new RuntimePolicy(maxZipBytes, maxZipUnpackedBytes, maxImageBytes, maxImageUnpackedBytes, pingInterval,
+                unhealthyAfter, startTimeout, r, registryAuth);
+    }
+
+    public RuntimePolicy withRegistryAuth(Path configJson) {
+        return new RuntimePolicy(maxZipBytes, maxZipUnpackedBytes, maxImageBytes, maxImageUnpackedBytes, pingInterval,
+                unhealthyAfter, startTimeout, restart, configJson);
+    }
+
+    /** The docker config file registry logins are read from. */
+    public Path registryAuthFile() {
+        if (registryAuth != null) {
+            return registryAuth;
+        }
+        String dir = System.getenv("DOCKER_CONFIG");
+        return (dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".docker"))
+                .resolve("config.json");
     }
 }
