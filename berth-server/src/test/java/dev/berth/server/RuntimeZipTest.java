@@ -142,6 +142,31 @@ class RuntimeZipTest {
     }
 
     @Test
+    void withRestartNeverAnExitedAgentIsReportedNotRestartedAndInvocationsSaySo() throws Exception {
+        server.close();
+        server = TestServer.start(dev.berth.server.config.ServerConfig.defaults(data.resolve("never"))
+                .withRuntimes(dev.berth.server.config.RuntimePolicy.DEFAULTS.withPingInterval(Duration.ofMillis(200))
+                        .withRestart(dev.berth.server.config.RuntimePolicy.Restart.NEVER)));
+        client = new BerthClient(server.server.uri(), server.token);
+        client.deployZip("py", TestAgents.pythonZip(work), "python", null);
+        assertThat(part1Of(invoke("py", "once", "{}")).path("count").asInt()).isEqualTo(1);
+        try (BerthClient.Invocation ignored = invoke("py", "once", "{\"exit\": 0}")) {
+            ignored.body().readAllBytes();
+        } catch (IOException | ApiException cut) {
+            // the agent exits mid-answer
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var agent = client.session("once").agent();
+            assertThat(agent.status()).isEqualTo("exited");
+            assertThat(agent.detail()).contains("exited with code 0");
+            assertThat(agent.restarts()).isZero();
+        });
+        assertThatThrownBy(() -> invoke("py", "once", "{}"))
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.AGENT_UNAVAILABLE));
+        assertThat(client.session("once").agent().commandId()).as("no new agent was started").startsWith("agent-1-");
+    }
+
+    @Test
     void hostileOrBrokenZipsAreRefusedAndTheStoreIsUnchanged() throws Exception {
         client.deployZip("ok", TestAgents.pythonZip(work), "python", null);
         List<String> before = storeListing();

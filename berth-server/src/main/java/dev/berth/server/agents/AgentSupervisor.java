@@ -284,13 +284,18 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
         }
         AgentClient.Ping ping = client.ping(socket, starting ? Duration.ofMillis(500) : policy.pingInterval());
         Instant now = clock.instant();
+        boolean wasUnhealthy;
         synchronized (a) {
+            wasUnhealthy = "unhealthy".equals(a.status);
             if (ping.answered()) {
                 a.healthyOnce = true;
                 a.failures = 0;
                 a.status = ping.busy() ? "busy" : "healthy";
                 a.detail = null;
                 a.lastHealthyAt = now;
+                if (a.ready.isCompletedExceptionally()) {
+                    a.ready = new CompletableFuture<>(); // unhealthy, not restarted (policy never), and back
+                }
                 a.ready.complete(null);
                 return policy.pingInterval();
             }
@@ -305,20 +310,28 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
             }
             a.status = "unhealthy";
         }
-        LOG.log(System.Logger.Level.WARNING, "agent of {0} is unhealthy: {1}", a.sessionId, ping.detail());
+        if (!wasUnhealthy) {
+            LOG.log(System.Logger.Level.WARNING, "agent of {0} is unhealthy: {1}", a.sessionId, ping.detail());
+        }
         return ended(a, "it stopped answering /ping: " + ping.detail(), policy.restart() != RuntimePolicy.Restart.NEVER);
     }
 
-    /** The agent exited or is unhealthy: restart it (after a backoff that grows with each restart) or report it. */
+    /**
+     * The agent exited or is unhealthy: restart it (after a backoff that grows with each restart)
+     * or report it. Returns when to look next, or null when nothing is to be looked at (a restart
+     * looks again itself).
+     */
     private Duration ended(Agent a, String why, boolean restart) {
         String old;
         synchronized (a) {
             old = a.commandId;
             a.detail = why;
             if (!restart) {
-                a.status = "unhealthy".equals(a.status) ? "unhealthy" : "exited";
+                boolean running = "unhealthy".equals(a.status);
+                a.status = running ? "unhealthy" : "exited";
                 a.ready.completeExceptionally(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "the agent is down: " + why));
-                return policy.pingInterval();
+                // an unhealthy agent may answer again and is still asked; an exited one is only reported
+                return running ? policy.pingInterval() : null;
             }
             a.status = "restarting";
             a.restarts++;
