@@ -47,16 +47,13 @@ class CommandsApiTest {
     void start() throws Exception {
         server = TestServer.start(data);
         server.assumeSandboxes();
-        client = new BerthClient(server.server.uri(), server.token);
+        client = server.client();
     }
 
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
-            for (var s : client == null ? List.<dev.berth.api.model.SessionInfo>of() : client.listSessions()) {
-                client.deleteSession(s.id());
-            }
-            server.close();
+            server.removeSessionsAndClose();
         }
     }
 
@@ -197,7 +194,7 @@ class CommandsApiTest {
 
         server.close(); // the API goes away; the sandbox and the counter must not
         server = TestServer.start(data);
-        client = new BerthClient(server.server.uri(), server.token);
+        client = server.client();
 
         Collected all = collect(client.output("survivor", counter.id(), 0));
         StringBuilder expected = new StringBuilder();

@@ -42,16 +42,13 @@ class RuntimeImageTest {
     void start() throws Exception {
         server = TestServer.start(data);
         server.assumeSandboxes();
-        client = new BerthClient(server.server.uri(), server.token);
+        client = server.client();
     }
 
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
-            for (SessionInfo s : client == null ? List.<SessionInfo>of() : client.listSessions()) {
-                client.deleteSession(s.id());
-            }
-            server.close();
+            server.removeSessionsAndClose();
         }
     }
 
@@ -99,7 +96,7 @@ class RuntimeImageTest {
         String agentOfB = client.session("img-b").agent().commandId();
         server.close();
         server = TestServer.start(data);
-        client = new BerthClient(server.server.uri(), server.token);
+        client = server.client();
         assertThat(part1("img-b").path("count").asInt()).isEqualTo(2);
         SessionInfo b = client.session("img-b");
         assertThat(b.agent().commandId()).isEqualTo(agentOfB);
@@ -152,7 +149,7 @@ class RuntimeImageTest {
             server.close();
             server = TestServer.start(dev.berth.server.config.ServerConfig.defaults(data)
                     .withRuntimes(dev.berth.server.config.RuntimePolicy.DEFAULTS.withRegistryAuth(config)));
-            client = new BerthClient(server.server.uri(), server.token);
+            client = server.client();
             RuntimeInfo r = client.deployImage("priv", ref, false);
             assertThat(part1("priv", "priv-a").path("host").asText()).isEqualTo("priv-a");
             assertThat(r.env().toString()).doesNotContain(secret);
@@ -187,7 +184,7 @@ class RuntimeImageTest {
         server = TestServer.start(dev.berth.server.config.ServerConfig.defaults(data.resolve("idle"))
                 .withLifecycle(TestServer.lifecycle(2, 3600, 0, 0))
                 .withRuntimes(dev.berth.server.config.RuntimePolicy.DEFAULTS.withPingInterval(Duration.ofMillis(200))));
-        client = new BerthClient(server.server.uri(), server.token);
+        client = server.client();
         Path layout = AgentImage.build(work, 0).writeLayout(work.resolve("layout"), "v1");
         client.deployImage("img", "oci-layout:" + layout + ":v1", false);
         client.createSession(new CreateSessionRequest("busy", null, null, null, null, null, "img"));

@@ -46,16 +46,13 @@ class RuntimeZipTest {
         server = TestServer.start(dev.berth.server.config.ServerConfig.defaults(data)
                 .withRuntimes(dev.berth.server.config.RuntimePolicy.DEFAULTS.withPingInterval(Duration.ofMillis(200))));
         server.assumeSandboxes();
-        client = new BerthClient(server.server.uri(), server.token);
+        client = server.client();
     }
 
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
-            for (SessionInfo s : client == null ? List.<SessionInfo>of() : client.listSessions()) {
-                client.deleteSession(s.id());
-            }
-            server.close();
+            server.removeSessionsAndClose();
         }
     }
 
@@ -147,7 +144,7 @@ class RuntimeZipTest {
         server = TestServer.start(dev.berth.server.config.ServerConfig.defaults(data.resolve("never"))
                 .withRuntimes(dev.berth.server.config.RuntimePolicy.DEFAULTS.withPingInterval(Duration.ofMillis(200))
                         .withRestart(dev.berth.server.config.RuntimePolicy.Restart.NEVER)));
-        client = new BerthClient(server.server.uri(), server.token);
+        client = server.client();
         client.deployZip("py", TestAgents.pythonZip(work), "python", null);
         assertThat(part1Of(invoke("py", "once", "{}")).path("count").asInt()).isEqualTo(1);
         try (BerthClient.Invocation ignored = invoke("py", "once", "{\"exit\": 0}")) {

@@ -1,5 +1,6 @@
 package dev.berth.server;
 
+import dev.berth.api.client.BerthClient;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import dev.berth.server.lifecycle.Lifetime;
@@ -64,6 +65,25 @@ final class TestServer implements AutoCloseable {
             b.header(headers[i], headers[i + 1]);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A client of this server, as the admin. */
+    BerthClient client() {
+        return new BerthClient(server.uri(), token);
+    }
+
+    /**
+     * Removes every session, then stops the server. Sessions outlive a plain {@link #close} by
+     * design (a restart re-adopts them), so a test that is done with its sandboxes ends this way.
+     */
+    void removeSessionsAndClose() throws Exception {
+        try (BerthClient c = client()) {
+            for (var s : c.listSessions()) {
+                c.deleteSession(s.id());
+            }
+        } finally {
+            close();
+        }
     }
 
     @Override
