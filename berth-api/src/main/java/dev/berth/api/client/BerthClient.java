@@ -224,23 +224,9 @@ public final class BerthClient implements AutoCloseable {
         if (sessionId != null) {
             b.header(SESSION_HEADER, sessionId);
         }
-        try {
-            HttpResponse<InputStream> response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() / 100 != 2) {
-                byte[] body;
-                try (InputStream in = response.body()) {
-                    body = in.readAllBytes();
-                }
-                throw error(response.statusCode(), body);
-            }
-            return new Invocation(response.headers().firstValue(SESSION_HEADER).orElse(sessionId), response.statusCode(),
-                    response.headers().firstValue("Content-Type").orElse(null), response.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(unreachable(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.INTERNAL, "interrupted");
-        }
+        HttpResponse<InputStream> response = streamed(b.build());
+        return new Invocation(response.headers().firstValue(SESSION_HEADER).orElse(sessionId), response.statusCode(),
+                response.headers().firstValue("Content-Type").orElse(null), response.body());
     }
 
     /** An invocation's answer: the session it ran in, and the agent's body as it streams. */
@@ -252,6 +238,11 @@ public final class BerthClient implements AutoCloseable {
     }
 
     private InputStream stream(HttpRequest r) {
+        return streamed(r).body();
+    }
+
+    /** A 2xx response whose body is still to be read; any other status becomes its error. */
+    private HttpResponse<InputStream> streamed(HttpRequest r) {
         try {
             HttpResponse<InputStream> response = http.send(r, HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() / 100 != 2) {
@@ -261,7 +252,7 @@ public final class BerthClient implements AutoCloseable {
                 }
                 throw error(response.statusCode(), body);
             }
-            return response.body();
+            return response;
         } catch (IOException e) {
             throw new UncheckedIOException(unreachable(e));
         } catch (InterruptedException e) {
