@@ -29,9 +29,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Deployed runtimes: deploy (an image or a project zip), list, show, remove, and what a session of
@@ -83,7 +85,7 @@ public final class RuntimeService implements AutoCloseable {
             String shown = filename == null || filename.isBlank() ? zip.getFileName().toString()
                     : Path.of(filename).getFileName().toString();
             RuntimeSpec spec = zips.deploy(zip, shown, ZipDeployer.Lang.parse(lang), blankToNull(entrypoint));
-            return info(store.insertRuntime(name, clock.instant(), spec));
+            return info(store.insertRuntime(name, clock.instant(), spec), Map.of()); // new: no session has it yet
         } catch (DeployException e) {
             throw refused(e);
         } catch (IOException e) {
@@ -98,7 +100,7 @@ public final class RuntimeService implements AutoCloseable {
         }
         try {
             RuntimeSpec spec = images.deploy(request.image().strip(), Boolean.TRUE.equals(request.insecure()), credentials());
-            return info(store.insertRuntime(name, clock.instant(), spec));
+            return info(store.insertRuntime(name, clock.instant(), spec), Map.of()); // new: no session has it yet
         } catch (DeployException e) {
             throw refused(e);
         } catch (IOException e) {
@@ -115,11 +117,12 @@ public final class RuntimeService implements AutoCloseable {
     }
 
     public List<RuntimeInfo> list() {
-        return store.runtimes().stream().map(this::info).toList();
+        Map<String, Long> sessions = sessionsByRuntime();
+        return store.runtimes().stream().map(r -> info(r, sessions)).toList();
     }
 
     public RuntimeInfo get(String name, Integer version) {
-        return info(record(name, version));
+        return info(record(name, version), sessionsByRuntime());
     }
 
     /** {@code NAME} (its newest version) or {@code NAME@VERSION}. */
@@ -146,7 +149,8 @@ public final class RuntimeService implements AutoCloseable {
         record(name, version); // not found is an error, not a silent no-op
         List<String> users = store.sessions().stream()
                 .filter(s -> s.runtime() != null && s.state() != SessionState.EXPIRED)
-                .filter(s -> version == null ? s.runtime().startsWith(name + "@") : s.runtime().equals(name + "@" + version))
+                .filter(s -> RuntimeRecord.nameOf(s.runtime()).equals(name)
+                        && (version == null || RuntimeRecord.versionOf(s.runtime()) == version))
                 .map(SessionRecord::id).toList();
         if (!users.isEmpty()) {
             throw new ApiException(ErrorCode.RUNTIME_IN_USE, "sessions still run it: " + String.join(", ", users)
@@ -182,15 +186,19 @@ public final class RuntimeService implements AutoCloseable {
         if (s.runtime() == null) {
             return Optional.empty();
         }
-        int at = s.runtime().lastIndexOf('@');
-        return store.runtime(s.runtime().substring(0, at), Integer.parseInt(s.runtime().substring(at + 1)));
+        return store.runtime(RuntimeRecord.nameOf(s.runtime()), RuntimeRecord.versionOf(s.runtime()));
     }
 
-    private RuntimeInfo info(RuntimeRecord r) {
+    /** How many sessions each runtime version has, read once for a whole listing. */
+    private Map<String, Long> sessionsByRuntime() {
+        return store.sessions().stream().filter(s -> s.runtime() != null)
+                .collect(Collectors.groupingBy(SessionRecord::runtime, Collectors.counting()));
+    }
+
+    private static RuntimeInfo info(RuntimeRecord r, Map<String, Long> sessions) {
         RuntimeSpec s = r.spec();
-        int sessions = (int) store.sessions().stream().filter(x -> r.ref().equals(x.runtime())).count();
         return new RuntimeInfo(r.name(), r.version(), r.createdAt(), s.kind(), s.source(), s.digest(), s.argv(), s.env(),
-                s.workingDir(), s.port(), s.unpackedBytes(), sessions);
+                s.workingDir(), s.port(), s.unpackedBytes(), sessions.getOrDefault(r.ref(), 0L).intValue());
     }
 
     private static void checkName(String name) {

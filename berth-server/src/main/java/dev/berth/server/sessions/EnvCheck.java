@@ -20,7 +20,7 @@ final class EnvCheck {
 
     static void validate(Map<String, String> env) {
         env.forEach((k, v) -> {
-            if (k == null || !NAME.matcher(k).matches()) {
+            if (!validName(k)) {
                 throw new ApiException(ErrorCode.INVALID_FIELD, "invalid environment variable name: " + k);
             }
             if (v == null || v.indexOf('\0') >= 0 || v.length() > MAX_VALUE) {

@@ -171,14 +171,15 @@ public final class SessionService implements AutoCloseable {
     }
 
     /**
-     * An invocation's session: the one of that id, resumed if stopped, which must run this runtime;
-     * or a new one of it.
+     * Makes an invocation's session run: the one of that id, resumed if stopped, which must run
+     * this runtime; or a new one of it.
      */
-    public SessionInfo ensureRunning(String id, String runtimeName) {
+    public void ensureRunning(String id, String runtimeName) {
         Optional<SessionRecord> found = SessionIds.valid(id) ? store.session(id) : Optional.empty();
         if (found.isEmpty()) {
             try {
-                return create(new CreateSessionRequest(id, null, null, null, null, null, runtimeName));
+                create(new CreateSessionRequest(id, null, null, null, null, null, runtimeName));
+                return;
             } catch (ApiException e) {
                 if (e.code() != ErrorCode.SESSION_EXISTS) {
                     throw e;
@@ -186,15 +187,15 @@ public final class SessionService implements AutoCloseable {
                 // created meanwhile by a concurrent invocation: use it as below
             }
         }
-        return lifecycle.withLock(id, () -> {
+        lifecycle.withLock(id, () -> {
             SessionRecord s = live(id);
-            if (s.runtime() == null || !s.runtime().startsWith(runtimeName + "@")) {
+            if (s.runtime() == null || !RuntimeRecord.nameOf(s.runtime()).equals(runtimeName)) {
                 throw new ApiException(ErrorCode.RUNTIME_MISMATCH, "session " + id + " runs "
                         + (s.runtime() == null ? "no runtime" : s.runtime()) + ", not " + runtimeName);
             }
             activity.touch(id, clock.instant());
             resumed(s);
-            return info(store.session(id).orElseThrow());
+            return null;
         });
     }
 

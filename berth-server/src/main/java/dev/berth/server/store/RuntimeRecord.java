@@ -9,4 +9,14 @@ public record RuntimeRecord(String name, int version, Instant createdAt, Runtime
     public String ref() {
         return name + "@" + version;
     }
+
+    /** The name in a stored {@link #ref()}. */
+    public static String nameOf(String ref) {
+        return ref.substring(0, ref.lastIndexOf('@'));
+    }
+
+    /** The version in a stored {@link #ref()}. */
+    public static int versionOf(String ref) {
+        return Integer.parseInt(ref.substring(ref.lastIndexOf('@') + 1));
+    }
 }
