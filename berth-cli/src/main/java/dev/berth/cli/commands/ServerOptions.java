@@ -100,37 +100,24 @@ final class ServerOptions {
     /** The same options as arguments, for a server started in the background. */
     List<String> asArguments() {
         List<String> args = new ArrayList<>();
-        if (listen != null) {
-            args.addAll(List.of("--listen", listen));
-        }
-        if (idleTimeout != null) {
-            args.addAll(List.of("--idle-timeout", Durations.format(idleTimeout)));
-        }
-        if (retention != null) {
-            args.addAll(List.of("--retention", Durations.format(retention)));
-        }
-        if (maxLifetime != null) {
-            args.addAll(List.of("--max-lifetime", Durations.format(maxLifetime)));
-        }
-        if (diskQuota != null) {
-            args.addAll(List.of("--disk-quota", Long.toString(diskQuota)));
-        }
-        if (outputBuffer != null) {
-            args.addAll(List.of("--output-buffer", Long.toString(outputBuffer)));
-        }
-        if (maxZipSize != null) {
-            args.addAll(List.of("--max-zip-size", Long.toString(maxZipSize)));
-        }
-        if (maxImageSize != null) {
-            args.addAll(List.of("--max-image-size", Long.toString(maxImageSize)));
-        }
-        if (agentRestart != null) {
-            args.addAll(List.of("--agent-restart", agentRestart));
-        }
-        if (registryAuth != null) {
-            args.addAll(List.of("--registry-auth", registryAuth.toAbsolutePath().toString()));
-        }
+        option(args, "--listen", listen);
+        option(args, "--idle-timeout", idleTimeout == null ? null : Durations.format(idleTimeout));
+        option(args, "--retention", retention == null ? null : Durations.format(retention));
+        option(args, "--max-lifetime", maxLifetime == null ? null : Durations.format(maxLifetime));
+        option(args, "--disk-quota", diskQuota);
+        option(args, "--output-buffer", outputBuffer);
+        option(args, "--max-zip-size", maxZipSize);
+        option(args, "--max-image-size", maxImageSize);
+        option(args, "--agent-restart", agentRestart);
+        option(args, "--registry-auth", registryAuth == null ? null : registryAuth.toAbsolutePath());
         return args;
+    }
+
+    /** An option given on this command line, passed on as given; one not given is left to the server's default. */
+    private static void option(List<String> args, String name, Object value) {
+        if (value != null) {
+            args.addAll(List.of(name, value.toString()));
+        }
     }
 
     static String describe(ServerConfig c) {
