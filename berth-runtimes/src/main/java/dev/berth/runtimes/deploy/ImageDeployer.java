@@ -31,8 +31,8 @@ public final class ImageDeployer implements AutoCloseable {
     private final ArchiveLimits limits;
     private final IdShift ids;
     private final FetchOptions options;
-    /** Kept for the server's life: its registry tokens are reused by the next deploy. */
-    private final ImageFetcher fetcher;
+    /** Made at the first deploy (not at every server start), then kept: its registry tokens are reused. */
+    private ImageFetcher fetcher;
 
     public ImageDeployer(RootfsStore store, BlobStore blobs, ArchiveLimits limits, IdShift ids, FetchOptions options) {
         this.store = store;
@@ -40,7 +40,13 @@ public final class ImageDeployer implements AutoCloseable {
         this.limits = limits;
         this.ids = ids;
         this.options = options;
-        this.fetcher = new ImageFetcher(options);
+    }
+
+    private synchronized ImageFetcher fetcher() {
+        if (fetcher == null) {
+            fetcher = new ImageFetcher(options);
+        }
+        return fetcher;
     }
 
     public RuntimeSpec deploy(String reference, boolean insecure, Credentials credentials) throws DeployException, IOException {
@@ -53,7 +59,7 @@ public final class ImageDeployer implements AutoCloseable {
                     image = plain.fetch(ref, blobs, credentials);
                 }
             } else {
-                image = fetcher.fetch(ref, blobs, credentials);
+                image = fetcher().fetch(ref, blobs, credentials);
             }
         } catch (ImageException e) {
             throw new DeployException(e);
@@ -64,7 +70,7 @@ public final class ImageDeployer implements AutoCloseable {
             Path staging = store.newStaging();
             try {
                 new SafeUnpacker(limits, ids).unpackLayers(image.layers(), staging.resolve("tree"));
-                tree = store.commit(staging.resolve("tree"), id);
+                store.commit(staging.resolve("tree"), id);
             } catch (ArchiveException e) {
                 throw new DeployException(e);
             } finally {
@@ -92,7 +98,9 @@ public final class ImageDeployer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        fetcher.close();
+    public synchronized void close() {
+        if (fetcher != null) {
+            fetcher.close();
+        }
     }
 }

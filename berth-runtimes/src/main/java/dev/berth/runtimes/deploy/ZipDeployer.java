@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -114,9 +113,9 @@ public final class ZipDeployer {
             if (ids.shifts()) {
                 chownTree(tree);
             }
-            Path placed = store.contains(id) ? store.tree(id) : store.commit(tree, id);
-            return new RuntimeSpec("zip", filename + " (" + lang.wireName() + ")", "sha256:" + sha,
-                    placed.getFileName().toString(), true, argv, env, "/app", RuntimeSpec.AGENT_PORT, size, null);
+            store.commit(tree, id); // the same project deployed before keeps its tree
+            return new RuntimeSpec("zip", filename + " (" + lang.wireName() + ")", "sha256:" + sha, id, true, argv, env,
+                    "/app", RuntimeSpec.AGENT_PORT, size, null);
         } finally {
             store.abandon(staging);
         }
@@ -245,13 +244,14 @@ public final class ZipDeployer {
     }
 
     static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md())) {
+        MessageDigest md = md();
+        try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 16];
-            while (in.read(buf) >= 0) {
-                // digesting
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
             }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         }
+        return HexFormat.of().formatHex(md.digest());
     }
 
     private static String sha256(String s) {
