@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.Json;
 import dev.berth.runtimes.testing.AgentImage;
 import dev.berth.runtimes.testing.TestAgents;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,12 +55,12 @@ class RuntimeCliTest {
         Process invoke = cli.builder(List.of("invoke", "py", "--session", "e1", "--data",
                 "{\"prompt\":\"cli\",\"waitFor\":\"/mnt/workspace/go\"}")).start();
         InputStream out = invoke.getInputStream();
-        String first = readEvent(out);
+        String first = TestAgents.nextEvent(out);
         assertThat(first).contains("\"greeting\": \"hello cli from python\"").contains("\"host\": \"e1\"");
         // the agent holds its last part until this file exists: the CLI printed the first part before the end
         Cli.Result go = cli.run("run", "e1", "--", "touch", "/mnt/workspace/go");
         assertThat(go.exit()).as(go.stderr()).isZero();
-        assertThat(readEvent(out)).contains("\"done\": true");
+        assertThat(TestAgents.nextEvent(out)).contains("\"done\": true");
         assertThat(invoke.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(invoke.exitValue()).isZero();
 
@@ -102,18 +100,5 @@ class RuntimeCliTest {
         assertThat(noLang.exit()).isNotZero();
         assertThat(noLang.stderr()).contains("--lang");
         assertThat(cli.run("runtime", "deploy", "--help").stdout()).contains("--image").contains("--zip").contains("--entrypoint");
-    }
-
-    /** One server-sent event as the CLI printed it (up to its blank line). */
-    private static String readEvent(InputStream in) throws Exception {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int prev = -1;
-        for (int c; (c = in.read()) >= 0; prev = c) {
-            b.write(c);
-            if (c == '\n' && prev == '\n') {
-                return b.toString(StandardCharsets.UTF_8);
-            }
-        }
-        throw new AssertionError("the output ended before an event: " + b.toString(StandardCharsets.UTF_8));
     }
 }

@@ -14,7 +14,6 @@ import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.RuntimeInfo;
 import dev.berth.api.model.SessionInfo;
 import dev.berth.runtimes.testing.TestAgents;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -216,16 +215,8 @@ class RuntimeZipTest {
 
     /** One server-sent event's data, read as it arrives. */
     static JsonNode event(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int prev = -1;
-        for (int c; (c = in.read()) >= 0; prev = c) {
-            if (c == '\n' && prev == '\n') {
-                String text = b.toString(StandardCharsets.UTF_8).strip();
-                assertThat(text).startsWith("data: ");
-                return Json.mapper().readTree(text.substring(6));
-            }
-            b.write(c);
-        }
-        throw new AssertionError("the stream ended before an event: " + b.toString(StandardCharsets.UTF_8));
+        String text = TestAgents.nextEvent(in).strip();
+        assertThat(text).startsWith("data: ");
+        return Json.mapper().readTree(text.substring(6));
     }
 }

@@ -1,6 +1,8 @@
 package dev.berth.runtimes.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,6 +154,22 @@ public final class TestAgents {
                 {"name": "test-agent", "version": "1.0.0", "main": "server.js", "dependencies": {"ms": "2.1.3"}}
                 """);
         return zip(dir.resolve("node-agent.zip"), files);
+    }
+
+    /**
+     * The next server-sent event of an agent's answer, as it arrives: its text up to and with the
+     * blank line that ends it. Reads byte by byte, so nothing of the next event is consumed.
+     */
+    public static String nextEvent(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int prev = -1;
+        for (int c; (c = in.read()) >= 0; prev = c) {
+            b.write(c);
+            if (c == '\n' && prev == '\n') {
+                return b.toString(StandardCharsets.UTF_8);
+            }
+        }
+        throw new AssertionError("the answer ended before an event: " + b.toString(StandardCharsets.UTF_8));
     }
 
     public static Path zip(Path file, Map<String, String> files) throws IOException {
