@@ -5,7 +5,13 @@ import dev.berth.sandbox.namespaces.NamespacesDriver;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
-import dev.berth.server.auth.AdminToken;
+import dev.berth.server.audit.AuditEvent;
+import dev.berth.server.audit.AuditSink;
+import dev.berth.server.audit.CommandAudit;
+import dev.berth.server.identity.AdminToken;
+import dev.berth.server.identity.ApiTokens;
+import dev.berth.server.identity.Authenticator;
+import dev.berth.server.identity.Authorizer;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.http.ApiHandler;
 import dev.berth.server.http.CommandRoutes;
@@ -13,6 +19,7 @@ import dev.berth.server.http.JsonErrorHandler;
 import dev.berth.server.http.Route;
 import dev.berth.server.http.RuntimeRoutes;
 import dev.berth.server.http.SessionRoutes;
+import dev.berth.server.http.TokenRoutes;
 import dev.berth.server.http.TerminalRoutes;
 import dev.berth.server.runtimes.RuntimeService;
 import dev.berth.server.sessions.CommandService;
@@ -129,7 +136,16 @@ public final class BerthServer implements AutoCloseable {
         health.put("diskQuotas", sessions.diskQuotaUnavailable().isEmpty());
         sessions.diskQuotaUnavailable().ifPresent(r -> health.put("diskQuotaProblem", r));
 
+        AuditSink audit = AuditSink.NONE;
+        sessions.onCommandEnd((c, exit) -> audit.record(AuditEvent.draft(c.startedBy(), "system", null, c.sessionId(),
+                (c.tty() ? "tty/" : "command/") + c.id(), c.tty() ? "tty.exit" : "command.exit",
+                exit == null ? "lost" : "ok", CommandAudit.exitDetails(c, exit))));
+        ApiTokens apiTokens = new ApiTokens(store, clock);
+        Authenticator authenticator = new Authenticator(token, apiTokens, null);
+        Authorizer authorizer = new Authorizer(sessions::find);
+
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
+        routes.addAll(new TokenRoutes(apiTokens, clock).routes());
         routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
         routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes()).routes());
 
@@ -146,7 +162,7 @@ public final class BerthServer implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler(token, routes, config.maxRequestBytes()));
+        jetty.setHandler(new ApiHandler(authenticator, authorizer, audit, routes, config.maxRequestBytes()));
         jetty.setErrorHandler(new JsonErrorHandler());
         jetty.setStopTimeout(5_000);
         try {

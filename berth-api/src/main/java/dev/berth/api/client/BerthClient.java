@@ -7,12 +7,17 @@ import dev.berth.api.model.ApiException;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
+import dev.berth.api.model.CreateTokenRequest;
+import dev.berth.api.model.CreatedToken;
 import dev.berth.api.model.DeployImageRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ErrorResponse;
 import dev.berth.api.model.RuntimeInfo;
 import dev.berth.api.model.SessionInfo;
+import dev.berth.api.model.ShareRequest;
+import dev.berth.api.model.TokenInfo;
 import dev.berth.api.model.Tty;
+import dev.berth.api.model.WhoAmI;
 import dev.berth.api.stream.FrameCodec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -210,6 +215,30 @@ public final class BerthClient implements AutoCloseable {
         Map<String, Integer> r = send(request("/v1/runtimes/" + enc(name) + (version == null ? "" : "?version=" + version))
                 .DELETE().build(), new TypeReference<Map<String, Integer>>() {});
         return r.getOrDefault("deleted", 0);
+    }
+
+    /** The caller as the server sees them. */
+    public WhoAmI whoami() {
+        return send(get("/v1/whoami"), WhoAmI.class);
+    }
+
+    /** A new local API token (admins only); its secret is in the answer, this once. */
+    public CreatedToken createToken(CreateTokenRequest request) {
+        return send(post("/v1/tokens", request), CreatedToken.class);
+    }
+
+    public List<TokenInfo> listTokens() {
+        return send(get("/v1/tokens"), new TypeReference<>() {});
+    }
+
+    /** Revokes a token at once. */
+    public TokenInfo revokeToken(String id) {
+        return send(request("/v1/tokens/" + enc(id)).DELETE().build(), TokenInfo.class);
+    }
+
+    /** Shares a session with users and groups ({@code add}) or stops sharing it. */
+    public SessionInfo share(String sessionId, ShareRequest who, boolean add) {
+        return send(post("/v1/sessions/" + enc(sessionId) + (add ? "/share" : "/unshare"), who), SessionInfo.class);
     }
 
     /**

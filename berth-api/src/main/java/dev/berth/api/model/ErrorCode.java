@@ -6,6 +6,11 @@ package dev.berth.api.model;
  */
 public enum ErrorCode {
     UNAUTHORIZED(401, "unauthorized"),
+    /** A bearer token that was valid once: expired or revoked. Log in again or ask for a new one. */
+    TOKEN_EXPIRED(401, "token_expired"),
+    /** Authenticated, but the role does not allow this call (session calls answer not-found instead). */
+    FORBIDDEN(403, "forbidden"),
+    TOKEN_NOT_FOUND(404, "token_not_found"),
     ROUTE_NOT_FOUND(404, "route_not_found"),
     METHOD_NOT_ALLOWED(405, "method_not_allowed"),
     SESSION_NOT_FOUND(404, "session_not_found"),

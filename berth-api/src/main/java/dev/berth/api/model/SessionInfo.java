@@ -16,6 +16,8 @@ import java.util.Map;
  * @param diskUsedBytes bytes used in the workspace, when its file system is mounted
  * @param runtime the runtime version it runs ({@code name@version}); null for a plain session
  * @param agent its agent's health; null for a plain session
+ * @param owner the user who created it
+ * @param sharedWith who else may use it: {@code user:NAME}, {@code group:NAME}
  */
 public record SessionInfo(
         String id,
@@ -33,4 +35,6 @@ public record SessionInfo(
         Instant reclaimAt,
         Long diskUsedBytes,
         String runtime,
-        AgentInfo agent) {}
+        AgentInfo agent,
+        String owner,
+        java.util.List<String> sharedWith) {}

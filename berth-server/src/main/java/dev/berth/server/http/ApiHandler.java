@@ -4,7 +4,12 @@ import dev.berth.api.model.ApiException;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ErrorResponse;
 import dev.berth.sandbox.spi.SandboxException;
-import dev.berth.server.auth.AdminToken;
+import dev.berth.server.audit.AuditEvent;
+import dev.berth.server.audit.AuditSink;
+import dev.berth.server.identity.AccessDenied;
+import dev.berth.server.identity.Authenticator;
+import dev.berth.server.identity.Authorizer;
+import dev.berth.server.identity.Principal;
 import dev.berth.server.sessions.CommandService;
 import java.io.IOException;
 import java.util.Arrays;
@@ -18,32 +23,45 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The API's front door: checks the bearer token, finds the route, and turns every failure into the
- * JSON error body with its stable code (never a stack trace).
+ * The API's front door: authenticates the caller, finds the route, checks what it may do, records
+ * the audit event, and turns every failure into the JSON error body with its stable code (never a
+ * stack trace).
  */
 public final class ApiHandler extends Handler.Abstract {
     private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
+    private static final String INVOKED_SESSION = "X-Berth-Session-Id";
 
-    private final AdminToken token;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final AuditSink audit;
     private final List<Route> routes;
     private final int maxBody;
 
-    public ApiHandler(AdminToken token, List<Route> routes, int maxBody) {
-        this.token = token;
+    public ApiHandler(Authenticator authenticator, Authorizer authorizer, AuditSink audit, List<Route> routes,
+            int maxBody) {
+        this.authenticator = authenticator;
+        this.authorizer = authorizer;
+        this.audit = audit;
         this.routes = List.copyOf(routes);
         this.maxBody = maxBody;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        Principal principal = null;
+        Route route = null;
+        Exchange exchange = null;
         try {
-            if (!authorized(request)) {
+            try {
+                principal = authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+            } catch (ApiException e) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"berth\"");
-                throw new ApiException(ErrorCode.UNAUTHORIZED,
-                        "missing or wrong bearer token (the admin token is in DATA/admin.token)");
+                audit.record(AuditEvent.draft("anonymous", "none", source(request), null, null, "auth.rejected",
+                        "denied", Map.of("call", request.getMethod() + " " + Request.getPathInContext(request),
+                                "reason", e.getMessage())));
+                throw e;
             }
             List<String> segments = Arrays.asList(Request.getPathInContext(request).substring(1).split("/", -1));
-            Route route = null;
             Map<String, String> params = null;
             boolean pathMatched = false;
             for (Route r : routes) {
@@ -63,34 +81,55 @@ public final class ApiHandler extends Handler.Abstract {
                         : new ApiException(ErrorCode.ROUTE_NOT_FOUND, "no such route: " + request.getMethod() + " "
                                 + Request.getPathInContext(request));
             }
-            Exchange exchange = new Exchange(request, response, params, maxBody, callback);
+            exchange = new Exchange(request, response, params, maxBody, callback, principal);
+            Exchange x = exchange;
+            Route r = route;
+            exchange.onAuditNow(() -> record(r, x, "ok"));
+            authorizer.check(route.access(), principal, params, request.getHeaders().get(INVOKED_SESSION));
             route.action().handle(exchange);
+            if (route.audit() != null) {
+                exchange.auditNow();
+            }
             if (!exchange.handedOff()) {
                 callback.succeeded();
             }
+        } catch (AccessDenied d) {
+            if (exchange != null) {
+                exchange.audit("reason", d.getMessage());
+                record(route, exchange, "denied");
+            }
+            fail(request, response, callback, d.shown());
         } catch (EofException e) {
             callback.failed(e); // the client went away mid-response
         } catch (Exception e) {
-            fail(request, response, callback, e);
+            ErrorCode code = fail(request, response, callback, e);
+            if (exchange != null && route.audit() != null && !exchange.wasAudited()) {
+                exchange.audit("message", e.getMessage());
+                record(route, exchange, "error:" + code.code());
+            }
         }
         return true;
     }
 
-    private boolean authorized(Request request) {
-        String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return token.matches(auth.substring(7).strip());
+    private void record(Route route, Exchange x, String outcome) {
+        Principal p = x.principal();
+        String action = route.audit() != null ? route.audit() : route.method() + " " + route.path();
+        audit.record(AuditEvent.draft(p.user(), p.authMethod(), x.source(), x.auditSession(), x.auditResource(), action,
+                outcome, x.auditDetails()));
     }
 
-    private static void fail(Request request, Response response, Callback callback, Exception e) {
+    private static String source(Request request) {
+        return Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request);
+    }
+
+    /** Answers the error; the code it answered with. */
+    private static ErrorCode fail(Request request, Response response, Callback callback, Exception e) {
         if (response.isCommitted()) {
             // mid-stream (usually the client went away): the status line is gone, so end the stream
             // without an exit frame; the client re-attaches by offset
             LOG.log(System.Logger.Level.DEBUG, "stream ended early: " + e);
             callback.failed(e);
-            return;
+            return ErrorCode.INTERNAL;
         }
         ErrorCode code;
         String message;
@@ -118,5 +157,6 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (IOException io) {
             callback.failed(io);
         }
+        return code;
     }
 }

@@ -6,6 +6,7 @@ import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.Tty;
 import dev.berth.api.stream.FrameCodec;
 import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.server.identity.Access;
 import dev.berth.server.sessions.CommandService;
 import java.time.Duration;
 import java.util.List;
@@ -24,17 +25,20 @@ public final class CommandRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.of("POST", "/v1/sessions/{id}/commands", this::run),
-                Route.of("GET", "/v1/sessions/{id}/commands", x -> x.json(200, commands.list(x.param("id")))),
-                Route.of("GET", "/v1/sessions/{id}/commands/{cid}",
+                Route.of("POST", "/v1/sessions/{id}/commands", Access.SESSION, this::run).audited("command.start"),
+                Route.of("GET", "/v1/sessions/{id}/commands", Access.SESSION, x -> x.json(200, commands.list(x.param("id")))),
+                Route.of("GET", "/v1/sessions/{id}/commands/{cid}", Access.SESSION,
                         x -> x.json(200, commands.get(x.param("id"), x.param("cid")))),
-                Route.of("GET", "/v1/sessions/{id}/commands/{cid}/output", this::output),
-                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/signal", this::signal),
-                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/input", x -> {
-                    commands.input(x.param("id"), x.param("cid"), x.bytes()); // raw bytes, as typed
+                Route.of("GET", "/v1/sessions/{id}/commands/{cid}/output", Access.SESSION, this::output),
+                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/signal", Access.SESSION, this::signal)
+                        .audited("command.signal"),
+                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/input", Access.SESSION, x -> {
+                    byte[] input = x.bytes();
+                    commands.input(x.param("id"), x.param("cid"), input); // raw bytes, as typed
+                    x.audit("bytes", input.length);
                     x.json(204, null);
-                }),
-                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/resize", x -> {
+                }).audited("command.input"),
+                Route.of("POST", "/v1/sessions/{id}/commands/{cid}/resize", Access.SESSION, x -> {
                     commands.resize(x.param("id"), x.param("cid"), x.body(Tty.class, null));
                     x.json(204, null);
                 }));
@@ -43,8 +47,13 @@ public final class CommandRoutes {
     private void run(Exchange x) throws Exception {
         CommandRequest request = x.body(CommandRequest.class, null);
         String sessionId = x.param("id");
-        CommandService.StartedCommand started = commands.start(sessionId, request);
+        CommandService.StartedCommand started = commands.start(sessionId, request, x.principal().user());
         String cid = started.record().id();
+        x.auditTarget(sessionId, "command/" + cid)
+                .audit("argv", started.record().argv())
+                .audit("cwd", started.record().cwd())
+                .audit("tty", started.record().tty() ? true : null);
+        x.auditNow(); // who started it is on record before the first byte of output
         if (Boolean.TRUE.equals(request.detach())) {
             x.json(201, commands.get(sessionId, cid));
             return;
@@ -106,6 +115,7 @@ public final class CommandRoutes {
         }
         int number = Signals.parse(r.signal());
         commands.signal(x.param("id"), x.param("cid"), number);
+        x.audit("signal", number);
         x.json(202, Map.of("signal", number));
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.berth.api.Json;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.ErrorCode;
+import dev.berth.server.identity.Principal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -22,15 +23,87 @@ public final class Exchange {
     private final Map<String, String> params;
     private final int maxBody;
     private final org.eclipse.jetty.util.Callback callback;
+    private final Principal principal;
+    private final Map<String, Object> auditDetails = new java.util.LinkedHashMap<>();
+    private String auditSession;
+    private String auditResource;
     private boolean handedOff;
+    private boolean audited;
+    private Runnable auditNow;
 
     Exchange(Request request, Response response, Map<String, String> params, int maxBody,
-            org.eclipse.jetty.util.Callback callback) {
+            org.eclipse.jetty.util.Callback callback, Principal principal) {
         this.request = request;
         this.response = response;
         this.params = params;
         this.maxBody = maxBody;
         this.callback = callback;
+        this.principal = principal;
+    }
+
+    /** Who is calling. */
+    Principal principal() {
+        return principal;
+    }
+
+    /** The client's address, {@code host:port}. */
+    String source() {
+        return Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request);
+    }
+
+    /** Adds a fact to this call's audit event (never a secret: the log redacts known ones, but do not rely on it). */
+    Exchange audit(String key, Object value) {
+        if (value != null) {
+            auditDetails.put(key, value);
+        }
+        return this;
+    }
+
+    /** Names the session and resource of this call's audit event where the path does not. */
+    Exchange auditTarget(String session, String resource) {
+        auditSession = session;
+        auditResource = resource;
+        return this;
+    }
+
+    Map<String, Object> auditDetails() {
+        return auditDetails;
+    }
+
+    String auditSession() {
+        return auditSession != null ? auditSession : params.get("id");
+    }
+
+    String auditResource() {
+        if (auditResource != null) {
+            return auditResource;
+        }
+        if (params.containsKey("cid")) {
+            return "command/" + params.get("cid");
+        }
+        if (params.containsKey("id")) {
+            return "session/" + params.get("id");
+        }
+        if (params.containsKey("name")) {
+            return "runtime/" + params.get("name");
+        }
+        return null;
+    }
+
+    /** Records this call's audit event now, as it begins (for long calls: streams, sockets, invocations). */
+    void auditNow() {
+        if (!audited && auditNow != null) {
+            audited = true;
+            auditNow.run();
+        }
+    }
+
+    void onAuditNow(Runnable record) {
+        auditNow = record;
+    }
+
+    boolean wasAudited() {
+        return audited;
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.berth.api.model.DeployImageRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
+import dev.berth.server.identity.Access;
 import dev.berth.server.runtimes.RuntimeService;
 import dev.berth.server.sessions.SessionService;
 import java.nio.ByteBuffer;
@@ -44,12 +45,20 @@ public final class RuntimeRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.of("GET", "/v1/runtimes", x -> x.json(200, runtimes.list())),
-                Route.of("POST", "/v1/runtimes/{name}", this::deploy),
-                Route.of("GET", "/v1/runtimes/{name}", x -> x.json(200, runtimes.get(x.param("name"), version(x)))),
-                Route.of("DELETE", "/v1/runtimes/{name}", x -> x.json(200,
-                        Map.of("deleted", runtimes.delete(x.param("name"), version(x))))),
-                Route.of("POST", "/v1/runtimes/{name}/invocations", this::invoke));
+                Route.of("GET", "/v1/runtimes", Access.RUNTIMES, x -> x.json(200, runtimes.list().stream()
+                        .filter(r -> x.principal().mayRun(r.name())).toList())),
+                Route.of("POST", "/v1/runtimes/{name}", Access.RUNTIME_ADMIN, this::deploy).audited("runtime.deploy"),
+                Route.of("GET", "/v1/runtimes/{name}", Access.RUNTIMES, this::show),
+                Route.of("DELETE", "/v1/runtimes/{name}", Access.RUNTIME_ADMIN, x -> x.json(200,
+                        Map.of("deleted", runtimes.delete(x.param("name"), version(x))))).audited("runtime.delete"),
+                Route.of("POST", "/v1/runtimes/{name}/invocations", Access.INVOKE, this::invoke).audited("invoke"));
+    }
+
+    private void show(Exchange x) throws Exception {
+        if (!x.principal().mayRun(x.param("name"))) {
+            throw new ApiException(ErrorCode.RUNTIME_NOT_FOUND, "no runtime " + x.param("name"));
+        }
+        x.json(200, runtimes.get(x.param("name"), version(x)));
     }
 
     private static Integer version(Exchange x) {
@@ -76,14 +85,20 @@ public final class RuntimeRoutes {
             Path upload = runtimes.newUpload();
             try {
                 x.bodyTo(upload, runtimes.policy().maxZipBytes());
-                x.json(201, runtimes.deployZip(x.param("name"), upload, x.query("filename"), x.query("lang"),
-                        x.query("entrypoint")));
+                x.json(201, deployed(x, runtimes.deployZip(x.param("name"), upload, x.query("filename"),
+                        x.query("lang"), x.query("entrypoint"))));
             } finally {
                 Files.deleteIfExists(upload);
             }
         } else {
-            x.json(201, runtimes.deployImage(x.param("name"), x.body(DeployImageRequest.class, null)));
+            x.json(201, deployed(x, runtimes.deployImage(x.param("name"), x.body(DeployImageRequest.class, null))));
         }
+    }
+
+    private static dev.berth.api.model.RuntimeInfo deployed(Exchange x, dev.berth.api.model.RuntimeInfo r) {
+        x.auditTarget(null, "runtime/" + r.name() + "@" + r.version())
+                .audit("kind", r.kind()).audit("source", r.source()).audit("digest", r.digest());
+        return r;
     }
 
     /**
@@ -141,9 +156,11 @@ public final class RuntimeRoutes {
         // the common case, a running session of this runtime, is answered from memory: no store round trip
         if (!agents.runs(sessionId, name)) {
             runtimes.record(name, null); // an unknown runtime is an error before any session is made
-            sessions.ensureRunning(sessionId, name);
+            sessions.ensureRunning(sessionId, name, x.principal().user());
         }
         String id = sessionId;
+        x.auditTarget(id, "runtime/" + name).audit("bytes", payload.length);
+        x.auditNow();
         Path socket = agents.awaitReady(id);
         agents.invocationStarted(id);
         try {

@@ -1,12 +1,22 @@
 package dev.berth.server.http;
 
+import dev.berth.api.model.ApiException;
 import dev.berth.api.model.CreateSessionRequest;
+import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.ShareRequest;
+import dev.berth.server.identity.Access;
+import dev.berth.server.identity.Principal;
+import dev.berth.server.store.RuntimeRecord;
 import dev.berth.server.sessions.SessionService;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** {@code /v1/health} and {@code /v1/sessions…}. */
 public final class SessionRoutes {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@/-]{0,63}");
+
     private final SessionService sessions;
     private final Map<String, Object> health;
 
@@ -17,15 +27,58 @@ public final class SessionRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.of("GET", "/v1/health", x -> x.json(200, health)),
-                Route.of("GET", "/v1/sessions", x -> x.json(200, sessions.list())),
-                Route.of("POST", "/v1/sessions", x -> x.json(201, sessions.create(
-                        x.body(CreateSessionRequest.class, CreateSessionRequest.DEFAULTS)))),
-                Route.of("GET", "/v1/sessions/{id}", x -> x.json(200, sessions.get(x.param("id")))),
-                Route.of("DELETE", "/v1/sessions/{id}", x -> {
+                Route.of("GET", "/v1/health", Access.ANY, x -> x.json(200, health)),
+                Route.of("GET", "/v1/sessions", Access.SESSIONS, x -> x.json(200, sessions.list(x.principal()::mayUse))),
+                Route.of("POST", "/v1/sessions", Access.SESSIONS, this::create).audited("session.create"),
+                Route.of("GET", "/v1/sessions/{id}", Access.SESSION, x -> x.json(200, sessions.get(x.param("id")))),
+                Route.of("DELETE", "/v1/sessions/{id}", Access.SESSION, x -> {
                     sessions.delete(x.param("id"));
                     x.json(204, null);
-                }),
-                Route.of("POST", "/v1/sessions/{id}/stop", x -> x.json(200, sessions.stop(x.param("id")))));
+                }).audited("session.delete"),
+                Route.of("POST", "/v1/sessions/{id}/stop", Access.SESSION, x -> x.json(200, sessions.stop(x.param("id"))))
+                        .audited("session.stop"),
+                Route.of("POST", "/v1/sessions/{id}/share", Access.SESSION_SHARE, x -> share(x, true))
+                        .audited("session.share"),
+                Route.of("POST", "/v1/sessions/{id}/unshare", Access.SESSION_SHARE, x -> share(x, false))
+                        .audited("session.unshare"));
+    }
+
+    private void create(Exchange x) throws Exception {
+        CreateSessionRequest request = x.body(CreateSessionRequest.class, CreateSessionRequest.DEFAULTS);
+        Principal p = x.principal();
+        if (request.runtime() != null) {
+            String name = request.runtime().contains("@") ? RuntimeRecord.nameOf(request.runtime()) : request.runtime();
+            x.audit("runtime", request.runtime());
+            if (!p.mayRun(name)) {
+                // as if it did not exist: a user learns nothing of runtimes they may not run
+                throw new ApiException(ErrorCode.RUNTIME_NOT_FOUND, "no runtime " + name);
+            }
+        }
+        var info = sessions.create(request, p.user());
+        x.auditTarget(info.id(), "session/" + info.id());
+        x.json(201, info);
+    }
+
+    private void share(Exchange x, boolean add) throws Exception {
+        ShareRequest r = x.body(ShareRequest.class, null);
+        List<String> who = new ArrayList<>();
+        for (String u : r.users() == null ? List.<String>of() : r.users()) {
+            who.add("user:" + checked(u));
+        }
+        for (String g : r.groups() == null ? List.<String>of() : r.groups()) {
+            who.add("group:" + checked(g));
+        }
+        if (who.isEmpty()) {
+            throw new ApiException(ErrorCode.MISSING_FIELD, "name at least one of \"users\" or \"groups\"");
+        }
+        x.audit(add ? "add" : "remove", who);
+        x.json(200, add ? sessions.share(x.param("id"), who, List.of()) : sessions.share(x.param("id"), List.of(), who));
+    }
+
+    private static String checked(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "not a user or group name: " + name);
+        }
+        return name;
     }
 }

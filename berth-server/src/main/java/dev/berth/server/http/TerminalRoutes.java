@@ -3,6 +3,7 @@ package dev.berth.server.http;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.server.identity.Access;
 import dev.berth.server.sessions.CommandService;
 import dev.berth.server.terminal.InputLedger;
 import dev.berth.server.terminal.TerminalSocket;
@@ -39,7 +40,8 @@ public final class TerminalRoutes {
     }
 
     public List<Route> routes() {
-        return List.of(Route.of("GET", "/v1/sessions/{id}/commands/{cid}/tty", this::attach));
+        return List.of(Route.of("GET", "/v1/sessions/{id}/commands/{cid}/tty", Access.SESSION, this::attach)
+                .audited("tty.attach"));
     }
 
     private void attach(Exchange x) {
@@ -55,6 +57,7 @@ public final class TerminalRoutes {
         RunningCommand command = commands.terminal(sessionId, cid);
         // an offset past the end would wait for bytes the client already has, or never comes
         long from = Math.min(offset, command.endOffset());
+        x.auditTarget(sessionId, "tty/" + cid).audit("client", client).audit("offset", from);
         var terminal = new TerminalSocket.Terminal(sessionId, cid, command, commands, ledger, Signals::parse, pings);
         x.upgrade(container, (request, response, callback) -> new TerminalSocket(terminal, client, from, beat));
     }

@@ -44,8 +44,8 @@ public final class CommandService {
     }
 
     /** Starts a command, resuming the session first if it is stopped. */
-    public StartedCommand start(String sessionId, CommandRequest request) {
-        return start(sessionId, request, SessionIds.newCommandId());
+    public StartedCommand start(String sessionId, CommandRequest request, String user) {
+        return start(sessionId, request, SessionIds.newCommandId(), user);
     }
 
     /**
@@ -54,7 +54,8 @@ public final class CommandService {
      * back from the start).
      */
     public StartedCommand startAgent(String sessionId, int n, List<String> argv, String cwd) {
-        return start(sessionId, new CommandRequest(null, argv, null, cwd, null, null, null, true), SessionIds.newAgentId(n));
+        return start(sessionId, new CommandRequest(null, argv, null, cwd, null, null, null, true), SessionIds.newAgentId(n),
+                "system");
     }
 
     /** The agent commands a session has had, oldest first. */
@@ -62,7 +63,7 @@ public final class CommandService {
         return store.commands(sessionId).stream().filter(c -> SessionIds.isAgent(c.id())).toList();
     }
 
-    private StartedCommand start(String sessionId, CommandRequest request, String cid) {
+    private StartedCommand start(String sessionId, CommandRequest request, String cid, String user) {
         List<String> argv = CommandCheck.argv(request);
         String cwd = request.cwd() == null ? SandboxSpec.WORKSPACE_MOUNT : request.cwd();
         if (!cwd.startsWith("/")) {
@@ -78,7 +79,7 @@ public final class CommandService {
             Sandbox sandbox = sessions.resumed(s);
             Instant now = clock.instant();
             CommandRecord record = new CommandRecord(cid, sessionId, argv, cwd, CommandState.RUNNING, now, null, 0,
-                    terminal != null);
+                    terminal != null, user);
             store.insertCommand(record);
             sessions.touch(sessionId);
             try {
@@ -86,7 +87,7 @@ public final class CommandService {
                         timeout, config.outputRetainBytes(), terminal));
                 return new StartedCommand(record, rc);
             } catch (SandboxException e) {
-                store.updateCommand(record.finished(CommandState.LOST, null, 0));
+                sessions.commandStates().finish(record.finished(CommandState.LOST, null, 0), null);
                 throw e;
             }
         });
@@ -120,7 +121,7 @@ public final class CommandService {
     public void recordExit(String sessionId, String commandId, CommandExit exit) {
         store.command(sessionId, commandId).ifPresent(c -> {
             if (c.state() == CommandState.RUNNING) {
-                store.updateCommand(c.finished(CommandState.EXITED, toStatus(exit), exit.endOffset()));
+                sessions.commandStates().finish(c.finished(CommandState.EXITED, toStatus(exit), exit.endOffset()), exit);
             }
         });
         sessions.touch(sessionId);
@@ -150,6 +151,7 @@ public final class CommandService {
      * ({@code no_terminal}) for a command that runs on pipes.
      */
     public RunningCommand terminal(String sessionId, String commandId) {
+        sessions.live(sessionId); // a missing session is reported as such, as by every other session call
         CommandRecord c = store.command(sessionId, commandId).orElseThrow(() -> notFound(sessionId, commandId));
         if (!c.tty()) {
             throw new ApiException(ErrorCode.NO_TERMINAL, "command " + commandId + " has no terminal (it runs on pipes)");

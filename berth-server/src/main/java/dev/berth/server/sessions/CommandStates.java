@@ -21,12 +21,25 @@ final class CommandStates {
     private final SandboxDriver driver;
     private final SessionDirs dirs;
     private final Activity activity;
+    private volatile CommandEnds ends = (c, exit) -> {};
 
     CommandStates(Store store, SandboxDriver driver, SessionDirs dirs, Activity activity) {
         this.store = store;
         this.driver = driver;
         this.dirs = dirs;
         this.activity = activity;
+    }
+
+    void onEnd(CommandEnds listener) {
+        ends = listener;
+    }
+
+    /** Stores a running command's end and tells the listener; what {@code finished} replaced must have been running. */
+    CommandRecord finish(CommandRecord finished, CommandExit exit) {
+        if (store.finishCommand(finished)) { // once, however many noticed the end at the same time
+            ends.ended(finished, exit);
+        }
+        return finished;
     }
 
     /**
@@ -42,22 +55,18 @@ final class CommandStates {
             RunningCommand rc = driver.command(dirs.spec(s), c.id());
             Optional<CommandExit> exit = rc.exit();
             if (exit.isPresent()) {
-                CommandRecord done = c.finished(CommandState.EXITED, toStatus(exit.get()), exit.get().endOffset());
-                store.updateCommand(done);
+                CommandRecord done = finish(c.finished(CommandState.EXITED, toStatus(exit.get()), exit.get().endOffset()),
+                        exit.get());
                 // the session was busy until the command ended: idle time counts from there
                 activity.touch(s.id(), c.startedAt().plusMillis(exit.get().durationMs()));
                 return done;
             }
             if (!sandboxUp) {
-                CommandRecord lost = c.finished(CommandState.LOST, null, rc.endOffset());
-                store.updateCommand(lost);
-                return lost;
+                return finish(c.finished(CommandState.LOST, null, rc.endOffset()), null);
             }
             return c;
         } catch (SandboxException e) {
-            CommandRecord lost = c.finished(CommandState.LOST, null, c.endOffset());
-            store.updateCommand(lost);
-            return lost;
+            return finish(c.finished(CommandState.LOST, null, c.endOffset()), null);
         }
     }
 

@@ -78,7 +78,8 @@ public final class SessionService implements AutoCloseable {
         return quotaUnavailable;
     }
 
-    public SessionInfo create(CreateSessionRequest request) {
+    /** Makes a session owned by {@code owner}; they must be allowed its runtime (checked by the caller). */
+    public SessionInfo create(CreateSessionRequest request, String owner) {
         String id = request.id() == null ? SessionIds.newSessionId() : request.id();
         if (!SessionIds.valid(id)) {
             throw new ApiException(ErrorCode.INVALID_SESSION_ID,
@@ -104,7 +105,7 @@ public final class SessionService implements AutoCloseable {
                 seconds("maxLifetimeSeconds", request.maxLifetimeSeconds(), true));
         Instant now = clock.instant();
         SessionRecord record = new SessionRecord(id, SessionState.CREATING, null, driver.name(), now, now, limits, env,
-                lifetime, disk, runtime == null ? null : runtime.ref());
+                lifetime, disk, runtime == null ? null : runtime.ref(), owner, List.of());
         return lifecycle.withLock(id, () -> {
             if (!store.insertSession(record)) {
                 boolean expired = store.session(id).map(s -> s.state() == SessionState.EXPIRED).orElse(false);
@@ -174,11 +175,11 @@ public final class SessionService implements AutoCloseable {
      * Makes an invocation's session run: the one of that id, resumed if stopped, which must run
      * this runtime; or a new one of it.
      */
-    public void ensureRunning(String id, String runtimeName) {
+    public void ensureRunning(String id, String runtimeName, String owner) {
         Optional<SessionRecord> found = SessionIds.valid(id) ? store.session(id) : Optional.empty();
         if (found.isEmpty()) {
             try {
-                create(new CreateSessionRequest(id, null, null, null, null, null, runtimeName));
+                create(new CreateSessionRequest(id, null, null, null, null, null, runtimeName), owner);
                 return;
             } catch (ApiException e) {
                 if (e.code() != ErrorCode.SESSION_EXISTS) {
@@ -214,6 +215,32 @@ public final class SessionService implements AutoCloseable {
 
     public List<SessionInfo> list() {
         return store.sessions().stream().map(this::info).toList();
+    }
+
+    /** The sessions {@code visible} lets through. */
+    public List<SessionInfo> list(java.util.function.Predicate<SessionRecord> visible) {
+        return store.sessions().stream().filter(visible).map(this::info).toList();
+    }
+
+    /** The stored session if the id is valid and known; no error either way (for authorization). */
+    public Optional<SessionRecord> find(String id) {
+        return SessionIds.valid(id) ? store.session(id) : Optional.empty();
+    }
+
+    /**
+     * Shares a session with more users and groups ({@code user:NAME}, {@code group:NAME}) and/or
+     * stops sharing it with some.
+     */
+    public SessionInfo share(String id, List<String> add, List<String> remove) {
+        return lifecycle.withLock(id, () -> {
+            SessionRecord s = record(id);
+            java.util.LinkedHashSet<String> shares = new java.util.LinkedHashSet<>(s.sharedWith());
+            shares.addAll(add);
+            shares.removeAll(remove);
+            List<String> updated = List.copyOf(shares);
+            store.updateSessionShares(id, updated);
+            return info(s.withSharedWith(updated));
+        });
     }
 
     public SessionInfo get(String id) {
@@ -274,6 +301,11 @@ public final class SessionService implements AutoCloseable {
         return commandStates;
     }
 
+    /** Tells {@code listener} of every command end the server learns of from now on. */
+    public void onCommandEnd(CommandEnds listener) {
+        commandStates.onEnd(listener);
+    }
+
     SandboxSpec spec(SessionRecord s) {
         return dirs.spec(s);
     }
@@ -304,7 +336,7 @@ public final class SessionService implements AutoCloseable {
         return new SessionInfo(s.id(), s.state(), s.stateReason(), s.createdAt(), last, limits, s.env(),
                 SandboxSpec.WORKSPACE_MOUNT, positiveSeconds(life.idleTimeout()), life.retention().toSeconds(),
                 positiveSeconds(life.maxLifetime()), idleStopAt, reclaimAt, used, s.runtime(),
-                s.runtime() == null ? null : lifecycle.listener().agent(s));
+                s.runtime() == null ? null : lifecycle.listener().agent(s), s.owner(), s.sharedWith());
     }
 
     private static Long positiveSeconds(Duration d) {

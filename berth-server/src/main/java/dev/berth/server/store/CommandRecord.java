@@ -5,7 +5,7 @@ import dev.berth.api.model.ExitStatus;
 import java.time.Instant;
 import java.util.List;
 
-/** A command as stored; {@code exit} is null while it runs. */
+/** A command as stored; {@code exit} is null while it runs; {@code startedBy} is the user who started it. */
 public record CommandRecord(
         String id,
         String sessionId,
@@ -15,13 +15,14 @@ public record CommandRecord(
         Instant startedAt,
         ExitStatus exit,
         long endOffset,
-        boolean tty) {
+        boolean tty,
+        String startedBy) {
 
     public CommandRecord {
         argv = List.copyOf(argv);
     }
 
     public CommandRecord finished(CommandState s, ExitStatus e, long end) {
-        return new CommandRecord(id, sessionId, argv, cwd, s, startedAt, e, end, tty);
+        return new CommandRecord(id, sessionId, argv, cwd, s, startedAt, e, end, tty, startedBy);
     }
 }

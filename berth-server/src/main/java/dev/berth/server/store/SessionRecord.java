@@ -13,6 +13,8 @@ import java.util.Map;
  * @param lifetime the session's own lifetime settings; null fields take the server's
  * @param diskQuotaBytes size of the workspace's own file system; 0 when it has none
  * @param runtime the runtime version it runs ({@code name@version}); null for a plain session
+ * @param owner the user who created it
+ * @param sharedWith who else may use it: {@code user:NAME} and {@code group:NAME}
  */
 public record SessionRecord(
         String id,
@@ -25,19 +27,28 @@ public record SessionRecord(
         Map<String, String> env,
         Lifetime lifetime,
         long diskQuotaBytes,
-        String runtime) {
+        String runtime,
+        String owner,
+        java.util.List<String> sharedWith) {
 
     public SessionRecord {
         env = Map.copyOf(env);
+        sharedWith = java.util.List.copyOf(sharedWith);
     }
 
     public SessionRecord withState(SessionState s, String reason, Instant at) {
         Instant last = at.isAfter(lastActivityAt) ? at : lastActivityAt;
-        return new SessionRecord(id, s, reason, driver, createdAt, last, limits, env, lifetime, diskQuotaBytes, runtime);
+        return new SessionRecord(id, s, reason, driver, createdAt, last, limits, env, lifetime, diskQuotaBytes, runtime,
+                owner, sharedWith);
     }
 
     /** Same state, later activity (never earlier). */
     public SessionRecord touched(Instant at) {
         return withState(state, stateReason, at);
+    }
+
+    public SessionRecord withSharedWith(java.util.List<String> shares) {
+        return new SessionRecord(id, state, stateReason, driver, createdAt, lastActivityAt, limits, env, lifetime,
+                diskQuotaBytes, runtime, owner, shares);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.berth.api.Json;
 import dev.berth.api.model.CommandState;
 import dev.berth.api.model.ExitStatus;
+import dev.berth.api.model.Role;
 import dev.berth.api.model.SessionState;
 import dev.berth.runtimes.deploy.RuntimeSpec;
 import dev.berth.sandbox.spi.ResourceLimits;
@@ -37,7 +38,7 @@ public final class SqliteStore implements Store {
     private static final TypeReference<RuntimeSpec> SPEC = new TypeReference<>() {};
 
     /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
-    static final int SCHEMA_VERSION = 4;
+    static final int SCHEMA_VERSION = 5;
 
     private final Connection db;
 
@@ -83,8 +84,9 @@ public final class SqliteStore implements Store {
     public synchronized boolean insertSession(SessionRecord r) {
         try (PreparedStatement p = db.prepareStatement("""
                 INSERT INTO sessions (id, state, driver, created_at, last_activity_at, memory_bytes, cpu_millis, pids, env_json,
-                                      state_reason, idle_timeout_ms, retention_ms, max_lifetime_ms, disk_quota_bytes, runtime)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
+                                      state_reason, idle_timeout_ms, retention_ms, max_lifetime_ms, disk_quota_bytes, runtime,
+                                      owner, shared_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
             p.setString(1, r.id());
             p.setString(2, r.state().wire());
             p.setString(3, r.driver());
@@ -100,6 +102,8 @@ public final class SqliteStore implements Store {
             setMillis(p, 13, r.lifetime().maxLifetime());
             p.setLong(14, r.diskQuotaBytes());
             p.setString(15, r.runtime());
+            p.setString(16, r.owner());
+            p.setString(17, json(r.sharedWith()));
             return p.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new StoreException("insert session " + r.id(), e);
@@ -182,7 +186,9 @@ public final class SqliteStore implements Store {
                 parse(rs.getString("env_json"), ENV),
                 new Lifetime(millis(rs, "idle_timeout_ms"), millis(rs, "retention_ms"), millis(rs, "max_lifetime_ms")),
                 rs.getLong("disk_quota_bytes"),
-                rs.getString("runtime")), args);
+                rs.getString("runtime"),
+                rs.getString("owner"),
+                parse(rs.getString("shared_json"), ARGV)), args);
     }
 
     @Override
@@ -198,7 +204,8 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void insertCommand(CommandRecord c) {
         try (PreparedStatement p = db.prepareStatement("""
-                INSERT INTO commands (id, session_id, argv_json, cwd, state, started_at, tty) VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+                INSERT INTO commands (id, session_id, argv_json, cwd, state, started_at, tty, started_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
             p.setString(1, c.id());
             p.setString(2, c.sessionId());
             p.setString(3, json(c.argv()));
@@ -206,6 +213,7 @@ public final class SqliteStore implements Store {
             p.setString(5, c.state().wire());
             p.setLong(6, c.startedAt().toEpochMilli());
             p.setInt(7, c.tty() ? 1 : 0);
+            p.setString(8, c.startedBy());
             p.executeUpdate();
         } catch (SQLException e) {
             throw new StoreException("insert command " + c.id(), e);
@@ -213,10 +221,10 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public synchronized void updateCommand(CommandRecord c) {
+    public synchronized boolean finishCommand(CommandRecord c) {
         try (PreparedStatement p = db.prepareStatement("""
                 UPDATE commands SET state = ?, exit_code = ?, exit_signal = ?, timed_out = ?, duration_ms = ?, end_offset = ?
-                WHERE id = ?""")) {
+                WHERE id = ? AND session_id = ? AND state = 'running'""")) {
             ExitStatus e = c.exit();
             p.setString(1, c.state().wire());
             setNullable(p, 2, e == null ? null : e.code());
@@ -229,7 +237,8 @@ public final class SqliteStore implements Store {
             }
             p.setLong(6, c.endOffset());
             p.setString(7, c.id());
-            p.executeUpdate();
+            p.setString(8, c.sessionId());
+            return p.executeUpdate() == 1;
         } catch (SQLException ex) {
             throw new StoreException("update command " + c.id(), ex);
         }
@@ -261,7 +270,7 @@ public final class SqliteStore implements Store {
             return new CommandRecord(rs.getString("id"), rs.getString("session_id"),
                     parse(rs.getString("argv_json"), ARGV), rs.getString("cwd"), state,
                     Instant.ofEpochMilli(rs.getLong("started_at")), exit, rs.getLong("end_offset"),
-                    rs.getInt("tty") != 0);
+                    rs.getInt("tty") != 0, rs.getString("started_by"));
         }, args);
     }
 
@@ -378,6 +387,74 @@ public final class SqliteStore implements Store {
             return Json.mapper().readValue(s, type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized void updateSessionShares(String id, List<String> sharedWith) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE sessions SET shared_json = ? WHERE id = ?")) {
+            p.setString(1, json(sharedWith));
+            p.setString(2, id);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("share session " + id, e);
+        }
+    }
+
+    @Override
+    public synchronized void insertToken(TokenRecord t) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO api_tokens (id, user_name, role, groups_json,"
+                + " runtimes_json, secret_sha256, created_at, expires_at, revoked_at, created_by)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            p.setString(1, t.id());
+            p.setString(2, t.user());
+            p.setString(3, t.role().wire());
+            p.setString(4, json(t.groups()));
+            p.setString(5, t.runtimes() == null ? null : json(t.runtimes()));
+            p.setString(6, t.secretSha256());
+            p.setLong(7, t.createdAt().toEpochMilli());
+            setInstant(p, 8, t.expiresAt());
+            setInstant(p, 9, t.revokedAt());
+            p.setString(10, t.createdBy());
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("insert token " + t.id(), e);
+        }
+    }
+
+    @Override
+    public synchronized List<TokenRecord> tokens() {
+        return query("SELECT * FROM api_tokens ORDER BY created_at, id", "tokens", rs -> {
+            String runtimes = rs.getString("runtimes_json");
+            return new TokenRecord(rs.getString("id"), rs.getString("user_name"), Role.parse(rs.getString("role")),
+                    parse(rs.getString("groups_json"), ARGV), runtimes == null ? null : parse(runtimes, ARGV),
+                    rs.getString("secret_sha256"), Instant.ofEpochMilli(rs.getLong("created_at")),
+                    instant(rs, "expires_at"), instant(rs, "revoked_at"), rs.getString("created_by"));
+        });
+    }
+
+    @Override
+    public synchronized boolean revokeToken(String id, Instant at) {
+        try (PreparedStatement p = db.prepareStatement(
+                "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")) {
+            p.setLong(1, at.toEpochMilli());
+            p.setString(2, id);
+            return p.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("revoke token " + id, e);
+        }
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    private static void setInstant(PreparedStatement p, int i, Instant t) throws SQLException {
+        if (t == null) {
+            p.setNull(i, Types.INTEGER);
+        } else {
+            p.setLong(i, t.toEpochMilli());
         }
     }
 

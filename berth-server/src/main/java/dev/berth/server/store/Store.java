@@ -30,7 +30,8 @@ public interface Store extends AutoCloseable {
 
     void insertCommand(CommandRecord command);
 
-    void updateCommand(CommandRecord command);
+    /** Records how a running command ended; false if it was no longer recorded as running. */
+    boolean finishCommand(CommandRecord command);
 
     Optional<CommandRecord> command(String sessionId, String commandId);
 
@@ -50,6 +51,17 @@ public interface Store extends AutoCloseable {
 
     /** Deletes one version of a runtime, or all of them with a null version; returns how many went. */
     int deleteRuntime(String name, Integer version);
+
+    /** Replaces whom a session is shared with. */
+    void updateSessionShares(String id, List<String> sharedWith);
+
+    void insertToken(TokenRecord token);
+
+    /** Every token, revoked and expired ones too, oldest first. */
+    List<TokenRecord> tokens();
+
+    /** Marks a token revoked; false if there is no such token. */
+    boolean revokeToken(String id, Instant at);
 
     @Override
     void close();

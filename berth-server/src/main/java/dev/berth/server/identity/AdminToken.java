@@ -1,4 +1,4 @@
-package dev.berth.server.auth;
+package dev.berth.server.identity;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,7 @@ import java.util.Base64;
 
 /**
  * The generated admin token: 256 random bits in {@code DATA/admin.token} (mode 0600), created on
- * first start. Full identity (users, roles, OIDC) builds on this later.
+ * first start. It proves the principal {@code admin}.
  */
 public final class AdminToken {
     private final byte[] token;
