@@ -8,6 +8,8 @@ import dev.berth.server.agents.AgentSupervisor;
 import dev.berth.server.audit.AuditEvent;
 import dev.berth.server.audit.AuditSink;
 import dev.berth.server.audit.CommandAudit;
+import dev.berth.server.audit.tty.TtyRecorder;
+import dev.berth.server.audit.tty.TtyRecordings;
 import dev.berth.server.identity.AdminToken;
 import dev.berth.server.identity.ApiTokens;
 import dev.berth.server.identity.Authenticator;
@@ -115,9 +117,13 @@ public final class BerthServer implements AutoCloseable {
         CommandService commands = new CommandService(config, store, driver, sessions, clock);
         AgentClient agentClient = new AgentClient();
         AgentSupervisor agents = new AgentSupervisor(runtimes, sessions, commands, agentClient, clock);
+        TtyRecordings ttys = new TtyRecordings(config.dataDir().resolve("audit").resolve("tty"),
+                new TtyRecorder.Config(config.audit().recordTtyInput(), java.time.Duration.ofMillis(200)), clock);
+        commands.tap(ttys);
         sessions.watch(agents); // before reconcile, which re-adopts running agents
         long tReconcile = System.nanoTime();
         sessions.reconcile();
+        commands.forEachTerminal(ttys::resume);
         long tReconciled = System.nanoTime();
 
         Map<String, Object> health = new LinkedHashMap<>();

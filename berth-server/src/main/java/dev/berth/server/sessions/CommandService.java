@@ -35,6 +35,8 @@ public final class CommandService {
     private final SessionService sessions;
     private final Clock clock;
 
+    private volatile TerminalTap tap = TerminalTap.NONE;
+
     public CommandService(ServerConfig config, Store store, SandboxDriver driver, SessionService sessions, Clock clock) {
         this.config = config;
         this.store = store;
@@ -85,6 +87,9 @@ public final class CommandService {
             try {
                 RunningCommand rc = sandbox.spawn(new CommandSpec(cid, argv, EnvCheck.commandEnv(s, extraEnv), cwd, stdin,
                         timeout, config.outputRetainBytes(), terminal));
+                if (terminal != null) {
+                    tap.started(record, rc, terminal);
+                }
                 return new StartedCommand(record, rc);
             } catch (SandboxException e) {
                 sessions.commandStates().finish(record.finished(CommandState.LOST, null, 0), null);
@@ -135,10 +140,41 @@ public final class CommandService {
     /** Types on a command's terminal (typing is activity in the session). */
     public void input(String sessionId, String commandId, byte[] bytes) {
         output(sessionId, commandId).write(bytes);
+        tap.typed(sessionId, commandId, bytes);
     }
 
     public void resize(String sessionId, String commandId, Tty size) {
-        output(sessionId, commandId).resize(terminalSize(size));
+        TerminalSize t = terminalSize(size);
+        output(sessionId, commandId).resize(t);
+        tap.resized(sessionId, commandId, t);
+    }
+
+    /** Every terminal whose output is still kept, with its record (to resume recordings after a restart). */
+    public void forEachTerminal(java.util.function.BiConsumer<CommandRecord, RunningCommand> each) {
+        for (SessionRecord s : store.sessions()) {
+            if (s.state() == SessionState.EXPIRED) {
+                continue;
+            }
+            for (CommandRecord c : store.commands(s.id())) {
+                if (c.tty()) {
+                    try {
+                        each.accept(c, driver.command(sessions.spec(s), c.id()));
+                    } catch (SandboxException | UncheckedIOException e) {
+                        // its output went with its sandbox: nothing left to record
+                    }
+                }
+            }
+        }
+    }
+
+    /** Watches every terminal from now on (one tap: the tty recorder). */
+    public void tap(TerminalTap t) {
+        tap = t;
+    }
+
+    /** What a terminal's socket reports typing and resizes to. */
+    public TerminalTap tap() {
+        return tap;
     }
 
     /** A size a client asked for, checked (1 to 65535 rows and columns) or refused with an API error. */

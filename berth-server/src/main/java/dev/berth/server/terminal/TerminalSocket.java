@@ -139,6 +139,7 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         try {
             type(bytes);
             acked = terminal.ledger().add(key(), client, bytes.length);
+            terminal.commands().tap().typed(terminal.sessionId(), terminal.commandId(), bytes);
             if (!ackPending.getAndSet(true)) {
                 // a little later, for everything typed by then: an ack just before the echo would delay it
                 terminal.pings().schedule(this::sendAck, ACK_DELAY_MS, TimeUnit.MILLISECONDS);
@@ -192,9 +193,13 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
             }
             String type = f.path("type").asText("");
             switch (type) {
-                case "resize" -> terminal.command().resize(CommandService.terminalSize(new Tty(
-                        f.path("rows").isInt() ? f.get("rows").asInt() : null,
-                        f.path("cols").isInt() ? f.get("cols").asInt() : null)));
+                case "resize" -> {
+                    var size = CommandService.terminalSize(new Tty(
+                            f.path("rows").isInt() ? f.get("rows").asInt() : null,
+                            f.path("cols").isInt() ? f.get("cols").asInt() : null));
+                    terminal.command().resize(size);
+                    terminal.commands().tap().resized(terminal.sessionId(), terminal.commandId(), size);
+                }
                 case "signal" -> {
                     if (!f.path("signal").isValueNode()) {
                         throw new ApiException(ErrorCode.MISSING_FIELD, "give \"signal\": a name such as INT or a number");
