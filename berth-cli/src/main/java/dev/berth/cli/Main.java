@@ -11,6 +11,7 @@ import dev.berth.cli.commands.RuntimeCommand;
 import dev.berth.cli.commands.ServeCommand;
 import dev.berth.cli.commands.SessionCommand;
 import dev.berth.cli.commands.StatusCommand;
+import dev.berth.cli.commands.TokenCommand;
 import dev.berth.cli.commands.TtyCommand;
 import dev.berth.cli.commands.UpCommand;
 import dev.berth.cli.connect.Connected;
@@ -35,7 +36,7 @@ public final class Main implements Runnable, Connected {
     /** Every subcommand, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
+            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
             CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class);
     /** The subcommands that speak about all the others. */
     private static final Set<String> NEEDS_ALL = Set.of("help", "generate-completion");

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 /** {@code berth session create|ls|show|stop|rm}. */
 @Command(name = "session", description = "Manage sessions: isolated sandboxes with a persistent workspace.",
         subcommands = {SessionCommand.Create.class, SessionCommand.Ls.class, SessionCommand.Show.class,
-                SessionCommand.Stop.class, SessionCommand.Rm.class})
+                SessionCommand.Stop.class, SessionCommand.Rm.class, SessionCommand.Share.class, SessionCommand.Unshare.class})
 public final class SessionCommand {
 
     @Command(name = "create", description = "Create a session and start its sandbox.")
@@ -98,11 +98,11 @@ public final class SessionCommand {
                 JsonOut.print(System.out, sessions);
                 return 0;
             }
-            Table t = new Table("ID", "STATE", "RUNTIME", "AGENT", "LAST ACTIVITY", "IDLE STOP", "WORKSPACE RECLAIMED", "DISK",
+            Table t = new Table("ID", "OWNER", "STATE", "RUNTIME", "AGENT", "LAST ACTIVITY", "IDLE STOP", "WORKSPACE RECLAIMED", "DISK",
                     "MEMORY", "CPUS", "WHY");
             Instant now = Instant.now();
             for (SessionInfo s : sessions) {
-                t.row(s.id(), s.state().wire(), s.runtime(), agent(s), ago(now, s.lastActivityAt()), in(now, s.idleStopAt()),
+                t.row(s.id(), s.owner(), s.state().wire(), s.runtime(), agent(s), ago(now, s.lastActivityAt()), in(now, s.idleStopAt()),
                         s.state() == SessionState.EXPIRED ? "reclaimed" : in(now, s.reclaimAt()), disk(s),
                         s.limits().memoryBytes() == null ? null : Sizes.format(s.limits().memoryBytes()),
                         s.limits().cpus() == null ? "max" : s.limits().cpus(), s.stateReason());
@@ -128,6 +128,40 @@ public final class SessionCommand {
             Connected.of(spec).client().stopSession(id);
             System.out.println(id);
             return 0;
+        }
+    }
+
+    /** {@code share} and {@code unshare}: the users and groups named. */
+    abstract static class Sharing extends OneSession {
+        @Option(names = "--user", paramLabel = "NAME", description = "A user (repeatable).")
+        List<String> users;
+
+        @Option(names = "--group", paramLabel = "NAME", description = "A group (repeatable).")
+        List<String> groups;
+
+        Integer change(boolean add) {
+            if ((users == null || users.isEmpty()) && (groups == null || groups.isEmpty())) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name at least one --user or --group");
+            }
+            SessionInfo s = Connected.of(spec).client().share(id, new dev.berth.api.model.ShareRequest(users, groups), add);
+            System.out.println(id + " shared with: " + (s.sharedWith().isEmpty() ? "nobody" : String.join(", ", s.sharedWith())));
+            return 0;
+        }
+    }
+
+    @Command(name = "share", description = "Let other users or groups use a session (its owner, operators and admins may).")
+    static final class Share extends Sharing {
+        @Override
+        public Integer call() {
+            return change(true);
+        }
+    }
+
+    @Command(name = "unshare", description = "Stop sharing a session with users or groups.")
+    static final class Unshare extends Sharing {
+        @Override
+        public Integer call() {
+            return change(false);
         }
     }
 
