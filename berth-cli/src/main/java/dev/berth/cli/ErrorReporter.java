@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.api.client.TlsFailure;
 import dev.berth.api.model.ApiException;
 import dev.berth.cli.commands.ExitCodes;
 import java.io.UncheckedIOException;
@@ -11,6 +12,8 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         String message = switch (e) {
             case ApiException a -> "berth: " + a.getMessage() + " (" + a.code().code() + ")";
+            case UncheckedIOException io when io.getCause() instanceof TlsFailure tls -> "berth: " + tls.getMessage()
+                    + (tls.untrusted() ? " (trust its CA with --tls-ca FILE or BERTH_TLS_CA)" : "");
             case UncheckedIOException io -> "berth: " + io.getCause().getMessage();
             default -> "berth: " + (e.getMessage() == null ? e.toString() : e.getMessage());
         };

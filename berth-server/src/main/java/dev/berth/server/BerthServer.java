@@ -17,6 +17,7 @@ import dev.berth.server.identity.Authorizer;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.http.ApiHandler;
 import dev.berth.server.http.CommandRoutes;
+import dev.berth.server.http.Connectors;
 import dev.berth.server.http.JsonErrorHandler;
 import dev.berth.server.http.Route;
 import dev.berth.server.http.RuntimeRoutes;
@@ -41,9 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -51,8 +50,8 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * The control plane: builds the object graph in one place (no DI container) and runs the HTTP API
- * on one port for HTTP/1.1 and h2c. Stopping the server leaves sessions running; the next start
- * re-adopts them.
+ * on one port: HTTP/1.1 and h2c, or HTTPS with HTTP/2 and HTTP/1.1 (see {@link Connectors}).
+ * Stopping the server leaves sessions running; the next start re-adopts them.
  */
 public final class BerthServer implements AutoCloseable {
     public static final String VERSION = BerthServer.class.getPackage().getImplementationVersion() != null
@@ -102,6 +101,7 @@ public final class BerthServer implements AutoCloseable {
 
     public static BerthServer start(ServerConfig config) throws Exception {
         skipJettyMBeanProbe();
+        Connectors connectors = Connectors.prepare(config); // an unsafe listen or bad TLS files: refused before anything starts
         long t0 = System.nanoTime();
         Files.createDirectories(config.dataDir());
         AdminToken token = AdminToken.loadOrCreate(config.tokenFile());
@@ -162,8 +162,7 @@ public final class BerthServer implements AutoCloseable {
         routes.addAll(new TerminalRoutes(commands, ServerWebSocketContainer.ensure(jetty), config.streamHeartbeat()).routes());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http),
-                new HTTP2CServerConnectionFactory(http));
+        ServerConnector connector = connectors.create(jetty, http);
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
@@ -208,7 +207,7 @@ public final class BerthServer implements AutoCloseable {
 
     public URI uri() {
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-        return URI.create("http://" + host + ":" + connector.getLocalPort());
+        return URI.create((config.tls().enabled() ? "https" : "http") + "://" + host + ":" + connector.getLocalPort());
     }
 
     public int port() {

@@ -32,11 +32,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * A small client of the Berth HTTP API, used by the CLI and the tests. It speaks HTTP/1.1 (the JDK
- * client has no h2c prior-knowledge mode and an upgrade costs a round trip); the server offers the
- * same API over h2c for clients that want it.
+ * client has no h2c prior-knowledge mode and an upgrade costs a round trip), over TLS too for an
+ * https:// server; the server offers the same API over HTTP/2 (h2c, or h2 with TLS) for clients
+ * that want it.
  */
 public final class BerthClient implements AutoCloseable {
     /** How long a request waits for the server's answer to begin (a stream's headers, not its end). */
@@ -49,14 +52,31 @@ public final class BerthClient implements AutoCloseable {
     private final URI base;
     private final String token;
     private final HttpClient http;
+    /** Whom an https:// server must prove itself to; null: the system's CAs. */
+    private final SSLContext tls;
 
     public BerthClient(URI base, String token) {
+        this(base, token, null);
+    }
+
+    /** @param tls the trust for an https:// server (see {@link dev.berth.api.tls.TlsTrust}); null: the system's CAs */
+    public BerthClient(URI base, String token, SSLContext tls) {
         this.base = base;
         this.token = token;
-        this.http = HttpClient.newBuilder()
+        this.tls = tls;
+        this.http = httpClient()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
+    }
+
+    /** A JDK client builder with this client's TLS trust; hostnames are verified either way. */
+    private HttpClient.Builder httpClient() {
+        HttpClient.Builder b = HttpClient.newBuilder();
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        return b;
     }
 
     public URI base() {
@@ -146,7 +166,7 @@ public final class BerthClient implements AutoCloseable {
         // a client of its own, whose work runs on its selector thread: each hand-off to another thread cost
         // ~0.1 ms per keystroke; a listener that blocks (a slow terminal) then holds up reading, which is the
         // backpressure wanted
-        HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Runnable::run)
+        HttpClient own = httpClient().version(HttpClient.Version.HTTP_1_1).executor(Runnable::run)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         java.net.http.WebSocket.Builder b = own.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         if (token != null) {
@@ -317,6 +337,10 @@ public final class BerthClient implements AutoCloseable {
     }
 
     private IOException unreachable(IOException e) {
+        Optional<TlsFailure> tlsFailure = TlsFailure.of(base, e);
+        if (tlsFailure.isPresent()) {
+            return tlsFailure.get();
+        }
         if (e instanceof java.net.ConnectException) {
             return new java.net.ConnectException("cannot reach the Berth server at " + base
                     + " (is it running? start it with `berth up`)");

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -73,6 +74,10 @@ public final class TerminalChannel implements AutoCloseable {
             release.run();
             if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
                 throw new HandshakeRefused(h.getResponse().statusCode());
+            }
+            Optional<TlsFailure> tls = TlsFailure.of(uri, e.getCause());
+            if (tls.isPresent()) {
+                throw new UncheckedIOException(tls.get());
             }
             throw new UncheckedIOException(new IOException("cannot open the terminal's socket: " + e.getCause().getMessage(),
                     e.getCause()));

@@ -4,6 +4,9 @@ import dev.berth.cli.connect.Connected;
 import dev.berth.cli.connect.LocalServer;
 import dev.berth.server.BerthServer;
 import dev.berth.server.config.ServerConfig;
+import dev.berth.server.config.TlsConfig;
+import dev.berth.server.config.TlsRequirement;
+import dev.berth.server.http.Connectors;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +40,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         BerthServer server = BerthServer.start(config);
         long pid = ProcessHandle.current().pid();
-        LocalServer.write(data, new LocalServer.Info(server.uri().toString(), pid));
+        LocalServer.write(data, new LocalServer.Info(server.uri().toString(), pid,
+                config.tls().enabled() ? config.tls().certFile().toAbsolutePath().toString() : null));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -50,7 +54,11 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }, "berth-shutdown"));
         System.out.println("Berth " + BerthServer.VERSION + " listening on " + server.uri()
-                + " (HTTP/1.1 and h2c); admin token in " + config.tokenFile());
+                + " (" + Connectors.describe(config) + "); admin token in " + config.tokenFile());
+        if (!config.tls().enabled() && TlsRequirement.refusal(config.host(), TlsConfig.NONE).isPresent()) {
+            System.out.println("warning: plain HTTP on " + config.host() + " (--insecure): the token and all traffic"
+                    + " cross the network unencrypted");
+        }
         System.out.println("Sessions: " + ServerOptions.describe(config));
         System.out.println("Started in " + server.startupPhases());
         server.driver().unavailableReason().ifPresent(r -> System.out.println("warning: sandboxes unavailable: " + r));

@@ -6,6 +6,7 @@ import dev.berth.cli.input.SizeConverter;
 import dev.berth.cli.output.Sizes;
 import dev.berth.server.config.RuntimePolicy;
 import dev.berth.server.config.ServerConfig;
+import dev.berth.server.config.TlsConfig;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import dev.berth.server.lifecycle.Lifetime;
 import java.nio.file.Path;
@@ -16,8 +17,21 @@ import picocli.CommandLine.Option;
 
 /** The server settings {@code serve} and {@code up} share; {@code up} hands them on to the server it starts. */
 final class ServerOptions {
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:7760; port 0 picks a free one).")
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:7760; port 0 picks a free one). "
+            + "Beyond loopback it needs --tls-cert and --tls-key, or --insecure.")
     String listen;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Serve HTTPS (HTTP/2 and HTTP/1.1, TLS 1.3 and 1.2) with this PEM certificate chain, the server's own certificate first; needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The unencrypted PEM private key of --tls-cert: PKCS#8 (BEGIN PRIVATE KEY), or BEGIN RSA/EC PRIVATE KEY.")
+    Path tlsKey;
+
+    @Option(names = "--insecure",
+            description = "Allow plain HTTP on a non-loopback --listen address (e.g. behind a TLS proxy): the token and all traffic cross the network unencrypted.")
+    boolean insecure;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Stop a session after this long without activity or running command (default 15m; 0: never). Sessions may ask for their own.")
@@ -89,6 +103,9 @@ final class ServerOptions {
             ServeCommand.Listen l = ServeCommand.Listen.parse(listen);
             config = config.withListen(l.host(), l.port());
         }
+        if (tlsCert != null || tlsKey != null || insecure) {
+            config = config.withTls(new TlsConfig(absolute(tlsCert), absolute(tlsKey), insecure));
+        }
         LifecyclePolicy d = config.lifecycle();
         Lifetime life = new Lifetime(
                 idleTimeout != null ? idleTimeout : d.defaults().idleTimeout(),
@@ -101,6 +118,11 @@ final class ServerOptions {
     List<String> asArguments() {
         List<String> args = new ArrayList<>();
         option(args, "--listen", listen);
+        option(args, "--tls-cert", absolute(tlsCert));
+        option(args, "--tls-key", absolute(tlsKey));
+        if (insecure) {
+            args.add("--insecure");
+        }
         option(args, "--idle-timeout", idleTimeout == null ? null : Durations.format(idleTimeout));
         option(args, "--retention", retention == null ? null : Durations.format(retention));
         option(args, "--max-lifetime", maxLifetime == null ? null : Durations.format(maxLifetime));
@@ -111,6 +133,11 @@ final class ServerOptions {
         option(args, "--agent-restart", agentRestart);
         option(args, "--registry-auth", registryAuth == null ? null : registryAuth.toAbsolutePath());
         return args;
+    }
+
+    /** Files named in full: in messages, and for a server that {@code up} starts. */
+    private static Path absolute(Path p) {
+        return p == null ? null : p.toAbsolutePath();
     }
 
     /** An option given on this command line, passed on as given; one not given is left to the server's default. */

@@ -1,10 +1,14 @@
 package dev.berth.cli.commands;
 
 import dev.berth.api.client.BerthClient;
+import dev.berth.api.client.TlsFailure;
 import dev.berth.cli.connect.Connected;
 import dev.berth.cli.connect.ConnectionOptions;
 import dev.berth.cli.connect.LocalServer;
+import dev.berth.server.config.ServerConfig;
+import dev.berth.server.http.Connectors;
 import java.io.File;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -39,6 +45,12 @@ public final class UpCommand implements Callable<Integer> {
         if (existing.isPresent()) {
             System.out.println("Berth is already running at " + existing.get().url() + " (pid " + existing.get().pid() + ")");
             return 0;
+        }
+        try {
+            // what the server would refuse (plain HTTP beyond loopback, bad TLS files) is said here, not in its log
+            Connectors.prepare(options.apply(ServerConfig.defaults(data)));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Files.createDirectories(data);
         Files.deleteIfExists(LocalServer.file(data));
@@ -75,9 +87,14 @@ public final class UpCommand implements Callable<Integer> {
                 return 1;
             }
             Optional<LocalServer.Info> info = LocalServer.read(data);
-            if (info.isPresent() && ready(info.get().url(), conn)) {
+            Probe probe = info.isPresent() ? probe(info.get(), conn) : Probe.SILENT;
+            if (probe.answered()) {
                 System.out.println("Berth is up at " + info.get().url() + " (pid " + info.get().pid() + ")");
                 System.out.println("Admin token: " + data.resolve("admin.token") + "   Log: " + log);
+                if (probe.unverified() != null) {
+                    System.out.println("warning: this client cannot verify it: " + probe.unverified()
+                            + "; use --server with a name its certificate has, or --tls-ca");
+                }
                 return 0;
             }
             Thread.sleep(50); // polling a child we just started: there is nothing to wait on but its answer
@@ -97,12 +114,25 @@ public final class UpCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean ready(String url, ConnectionOptions conn) {
-        try (BerthClient client = new BerthClient(URI.create(url + "/"), conn.token())) {
+    /**
+     * What asking the new server for its health found.
+     *
+     * @param unverified why this client could not verify the server's certificate (it names another
+     *     host): the server answered TLS, so it is up, and waiting would not change that
+     */
+    private record Probe(boolean answered, String unverified) {
+        static final Probe SILENT = new Probe(false, null);
+    }
+
+    private static Probe probe(LocalServer.Info info, ConnectionOptions conn) {
+        SSLContext trust = conn.tlsTrust(Optional.of(info)); // a bad --tls-ca fails now: waiting will not fix it
+        try (BerthClient client = new BerthClient(URI.create(info.url() + "/"), conn.token(), trust)) {
             client.health();
-            return true;
+            return new Probe(true, null);
+        } catch (UncheckedIOException e) {
+            return e.getCause() instanceof TlsFailure tls ? new Probe(true, tls.getMessage()) : Probe.SILENT;
         } catch (RuntimeException e) {
-            return false;
+            return Probe.SILENT;
         }
     }
 }

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /** {@code DATA/server.json}: where the local server listens and its pid, written by {@code berth serve}. */
 public final class LocalServer {
-    public record Info(String url, long pid) {}
+    /** @param tlsCert the certificate chain it serves over https, which a client on this machine trusts; null: http */
+    public record Info(String url, long pid, String tlsCert) {}
 
     private LocalServer() {}
 

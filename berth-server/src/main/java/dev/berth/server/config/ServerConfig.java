@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param maxRequestBytes larger request bodies are refused with {@code payload_too_large}
  * @param streamHeartbeat how long an output stream may be silent before it carries a heartbeat
  * @param runtimes limits of deploys and agents
+ * @param tls TLS for the API port, or plain HTTP (loopback only unless insecure)
  * @param audit what the audit trail records and where it is exported
  */
 public record ServerConfig(
@@ -27,6 +28,7 @@ public record ServerConfig(
         int maxRequestBytes,
         Duration streamHeartbeat,
         RuntimePolicy runtimes,
+        TlsConfig tls,
         AuditPolicy audit) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -38,32 +40,37 @@ public record ServerConfig(
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
-                DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT, RuntimePolicy.DEFAULTS,
+                DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT, RuntimePolicy.DEFAULTS, TlsConfig.NONE,
                 AuditPolicy.DEFAULTS);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, audit);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit);
     }
 
     public ServerConfig withLifecycle(LifecyclePolicy l) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit);
     }
 
     public ServerConfig withOutputRetain(long bytes) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit);
     }
 
     public ServerConfig withStreamHeartbeat(Duration every) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit);
     }
 
     public ServerConfig withRuntimes(RuntimePolicy r) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit);
+    }
+
+    public ServerConfig withTls(TlsConfig t) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit);
     }
 
     public ServerConfig withAudit(AuditPolicy a) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, a);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
+                runtimes, tls, a);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */
