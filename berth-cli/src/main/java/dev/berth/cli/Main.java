@@ -6,6 +6,8 @@ import dev.berth.cli.commands.CommandCommand;
 import dev.berth.cli.commands.DownCommand;
 import dev.berth.cli.commands.ExecCommand;
 import dev.berth.cli.commands.InvokeCommand;
+import dev.berth.cli.commands.LoginCommand;
+import dev.berth.cli.commands.LogoutCommand;
 import dev.berth.cli.commands.RunCommand;
 import dev.berth.cli.commands.RuntimeCommand;
 import dev.berth.cli.commands.ServeCommand;
@@ -37,7 +39,7 @@ public final class Main implements Runnable, Connected {
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
             SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
-            CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class);
+            LoginCommand.class, LogoutCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class);
     /** The subcommands that speak about all the others. */
     private static final Set<String> NEEDS_ALL = Set.of("help", "generate-completion");
 

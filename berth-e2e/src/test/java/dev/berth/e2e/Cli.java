@@ -36,6 +36,8 @@ final class Cli {
         pb.environment().put("BERTH_DIST", DIST.toString());
         pb.environment().remove("BERTH_URL");
         pb.environment().remove("BERTH_TOKEN");
+        // a `berth login` of the developer's own would otherwise win over the test server's admin token
+        pb.environment().put("BERTH_CREDENTIALS", data.resolve("no-login.json").toString());
         pb.environment().putAll(env);
         return pb;
     }

@@ -2,11 +2,14 @@ package dev.berth.cli.connect;
 
 import dev.berth.api.client.BerthClient;
 import dev.berth.api.tls.TlsTrust;
+import dev.berth.cli.login.CredentialStore;
+import dev.berth.cli.login.TokenRefresher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
@@ -14,16 +17,17 @@ import picocli.CommandLine.Option;
 /**
  * How the CLI finds the server and its token: flags, then {@code BERTH_URL} / {@code BERTH_TOKEN},
  * then the local server ({@code DATA/server.json} written by {@code berth serve}, else
- * http://127.0.0.1:7760) and {@code DATA/admin.token}. Over https it trusts {@code --tls-ca} /
- * {@code BERTH_TLS_CA}, else the local server's own certificate when that is the server, else the
- * system's CAs; hostnames are verified in every case.
+ * http://127.0.0.1:7760). The token after those: the login {@code berth login --oidc} stored
+ * (refreshed first when it is about to expire), then {@code DATA/admin.token}. Over https it trusts
+ * {@code --tls-ca} / {@code BERTH_TLS_CA}, else the local server's own certificate when that is the
+ * server, else the system's CAs; hostnames are verified in every case.
  */
 public final class ConnectionOptions {
     @Option(names = "--server", description = "Server URL (env BERTH_URL; default: the local server).",
             scope = picocli.CommandLine.ScopeType.INHERIT)
     String server;
 
-    @Option(names = "--token", description = "API token (env BERTH_TOKEN; default: DATA/admin.token).",
+    @Option(names = "--token", description = "API token (env BERTH_TOKEN; default: the berth login, else DATA/admin.token).",
             scope = picocli.CommandLine.ScopeType.INHERIT)
     String token;
 
@@ -36,6 +40,9 @@ public final class ConnectionOptions {
                     + "(env BERTH_TLS_CA; default for the local server: the certificate it serves).",
             scope = picocli.CommandLine.ScopeType.INHERIT)
     Path tlsCa;
+    /** Where {@code berth login} keeps its tokens. */
+    private final CredentialStore credentials = CredentialStore.standard();
+    private boolean warnedAboutLogin;
 
     public Path dataDir() {
         return data != null ? data : dev.berth.server.config.ServerConfig.defaultDataDir();
@@ -89,11 +96,31 @@ public final class ConnectionOptions {
         if (t != null && !t.isBlank()) {
             return t.strip();
         }
+        Optional<String> login = storedLogin();
+        if (login.isPresent()) {
+            return login.get();
+        }
         Path file = dataDir().resolve("admin.token");
         try {
             return Files.readString(file).strip();
         } catch (IOException e) {
             return null; // the server answers 401 with a message that says where the token lives
+        }
+    }
+
+    /**
+     * A login that can no longer be refreshed is reported, once, and passed over: the admin token
+     * (on the server's own host) still works, and elsewhere the server's 401 follows the warning.
+     */
+    private synchronized Optional<String> storedLogin() {
+        try {
+            return new TokenRefresher(credentials, Clock.systemUTC()).accessToken();
+        } catch (IOException e) {
+            if (!warnedAboutLogin) {
+                warnedAboutLogin = true;
+                System.err.println("berth: " + e.getMessage());
+            }
+            return Optional.empty();
         }
     }
 
