@@ -113,7 +113,8 @@ public final class ApiHandler extends Handler.Abstract {
 
     private void record(Route route, Exchange x, String outcome) {
         Principal p = x.principal();
-        String action = route.audit() != null ? route.audit() : route.method() + " " + route.path();
+        String action = x.auditAction() != null ? x.auditAction()
+                : route.audit() != null ? route.audit() : route.method() + " " + route.path();
         audit.record(AuditEvent.draft(p.user(), p.authMethod(), x.source(), x.auditSession(), x.auditResource(), action,
                 outcome, x.auditDetails()));
     }

@@ -49,10 +49,11 @@ public final class CommandRoutes {
         String sessionId = x.param("id");
         CommandService.StartedCommand started = commands.start(sessionId, request, x.principal().user());
         String cid = started.record().id();
-        x.auditTarget(sessionId, "command/" + cid)
+        boolean tty = started.record().tty();
+        x.auditTarget(sessionId, (tty ? "tty/" : "command/") + cid)
+                .auditAction(tty ? "tty.open" : "command.start")
                 .audit("argv", started.record().argv())
-                .audit("cwd", started.record().cwd())
-                .audit("tty", started.record().tty() ? true : null);
+                .audit("cwd", started.record().cwd());
         x.auditNow(); // who started it is on record before the first byte of output
         if (Boolean.TRUE.equals(request.detach())) {
             x.json(201, commands.get(sessionId, cid));

@@ -27,6 +27,7 @@ public final class Exchange {
     private final Map<String, Object> auditDetails = new java.util.LinkedHashMap<>();
     private String auditSession;
     private String auditResource;
+    private String auditAction;
     private boolean handedOff;
     private boolean audited;
     private Runnable auditNow;
@@ -57,6 +58,16 @@ public final class Exchange {
             auditDetails.put(key, value);
         }
         return this;
+    }
+
+    /** Names this call's audit action where it depends on the call (a command on a terminal is a {@code tty.open}). */
+    Exchange auditAction(String action) {
+        auditAction = action;
+        return this;
+    }
+
+    String auditAction() {
+        return auditAction;
     }
 
     /** Names the session and resource of this call's audit event where the path does not. */

@@ -3,7 +3,10 @@ package dev.berth.server.http;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.sandbox.spi.RunningCommand;
+import dev.berth.server.audit.AuditEvent;
+import dev.berth.server.audit.AuditSink;
 import dev.berth.server.identity.Access;
+import dev.berth.server.identity.Principal;
 import dev.berth.server.sessions.CommandService;
 import dev.berth.server.terminal.InputLedger;
 import dev.berth.server.terminal.TerminalSocket;
@@ -28,8 +31,11 @@ public final class TerminalRoutes {
     private final java.util.concurrent.ScheduledExecutorService pings = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tty-pings").factory());
 
-    public TerminalRoutes(CommandService commands, ServerWebSocketContainer container, Duration heartbeat) {
+    private final AuditSink audit;
+
+    public TerminalRoutes(CommandService commands, ServerWebSocketContainer container, Duration heartbeat, AuditSink audit) {
         this.commands = commands;
+        this.audit = audit;
         this.container = container;
         this.heartbeat = heartbeat;
         // a client pings every few seconds and answers the server's pings: this long without a frame, it is gone
@@ -58,7 +64,11 @@ public final class TerminalRoutes {
         // an offset past the end would wait for bytes the client already has, or never comes
         long from = Math.min(offset, command.endOffset());
         x.auditTarget(sessionId, "tty/" + cid).audit("client", client).audit("offset", from);
-        var terminal = new TerminalSocket.Terminal(sessionId, cid, command, commands, ledger, Signals::parse, pings);
+        Principal p = x.principal();
+        String source = x.source();
+        Runnable detached = () -> audit.record(AuditEvent.draft(p.user(), p.authMethod(), source, sessionId, "tty/" + cid,
+                "tty.detach", "ok", java.util.Map.of("client", client)));
+        var terminal = new TerminalSocket.Terminal(sessionId, cid, command, commands, ledger, Signals::parse, pings, detached);
         x.upgrade(container, (request, response, callback) -> new TerminalSocket(terminal, client, from, beat));
     }
 }

@@ -40,6 +40,11 @@ public final class AdminToken {
         return new AdminToken(value);
     }
 
+    /** The token itself, only for the audit's redactor to mask wherever it appears. */
+    public String secret() {
+        return new String(token, StandardCharsets.UTF_8);
+    }
+
     /** Constant-time comparison with a presented bearer token. */
     public boolean matches(String presented) {
         return presented != null && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));

@@ -9,6 +9,8 @@ import dev.berth.api.model.ExitStatus;
 import dev.berth.api.model.SessionState;
 import dev.berth.api.model.Tty;
 import dev.berth.sandbox.spi.CommandExit;
+import dev.berth.server.audit.AuditEvent;
+import dev.berth.server.audit.AuditSink;
 import dev.berth.sandbox.spi.CommandSpec;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.Sandbox;
@@ -36,6 +38,7 @@ public final class CommandService {
     private final Clock clock;
 
     private volatile TerminalTap tap = TerminalTap.NONE;
+    private volatile AuditSink audit = AuditSink.NONE;
 
     public CommandService(ServerConfig config, Store store, SandboxDriver driver, SessionService sessions, Clock clock) {
         this.config = config;
@@ -56,8 +59,16 @@ public final class CommandService {
      * back from the start).
      */
     public StartedCommand startAgent(String sessionId, int n, List<String> argv, String cwd) {
-        return start(sessionId, new CommandRequest(null, argv, null, cwd, null, null, null, true), SessionIds.newAgentId(n),
-                "system");
+        StartedCommand started = start(sessionId, new CommandRequest(null, argv, null, cwd, null, null, null, true),
+                SessionIds.newAgentId(n), "system");
+        audit.record(AuditEvent.draft("system", "system", null, sessionId, "command/" + started.record().id(),
+                "agent.start", "ok", Map.of("argv", started.record().argv(), "cwd", started.record().cwd())));
+        return started;
+    }
+
+    /** Where the server's own commands (agents) are recorded; API calls are recorded by the API. */
+    public void audit(AuditSink sink) {
+        audit = sink;
     }
 
     /** The agent commands a session has had, oldest first. */
@@ -115,6 +126,19 @@ public final class CommandService {
         SessionRecord s = sessions.live(sessionId);
         store.command(sessionId, commandId).orElseThrow(() -> notFound(sessionId, commandId));
         sessions.touch(sessionId);
+        try {
+            return driver.command(sessions.spec(s), commandId);
+        } catch (SandboxException e) {
+            throw new ApiException(ErrorCode.COMMAND_NOT_FOUND, "the output of command " + commandId + " is gone");
+        }
+    }
+
+    /**
+     * A command's output for reading without it counting as activity in the session (an auditor
+     * following a session's log must not keep it from its idle stop).
+     */
+    public RunningCommand peek(String sessionId, String commandId) {
+        SessionRecord s = sessions.record(sessionId);
         try {
             return driver.command(sessions.spec(s), commandId);
         } catch (SandboxException e) {

@@ -46,7 +46,9 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
      * {@code pings} sends each socket's pings.
      */
     public record Terminal(String sessionId, String commandId, RunningCommand command, CommandService commands,
-            InputLedger ledger, ToIntFunction<String> signals, ScheduledExecutorService pings) {}
+            InputLedger ledger, ToIntFunction<String> signals, ScheduledExecutorService pings, Runnable detached) {}
+
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Terminal terminal;
     private final String client;
@@ -227,6 +229,9 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
     }
 
     private void release() {
+        if (released.compareAndSet(false, true)) {
+            terminal.detached().run(); // once, whether the socket closed or broke
+        }
         ScheduledFuture<?> p = pinging;
         if (p != null) {
             p.cancel(false);

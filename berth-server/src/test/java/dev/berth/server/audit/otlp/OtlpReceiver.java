@@ -29,7 +29,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * remembers it, and answers as told. {@link #stop} closes the port (clients get "connection
  * refused"); {@link #start} opens it again on the same port.
  */
-final class OtlpReceiver implements AutoCloseable {
+public final class OtlpReceiver implements AutoCloseable {
     static final String PATH = "/v1/logs";
 
     /** One request as it arrived, with the status it was answered with. */
@@ -87,7 +87,7 @@ final class OtlpReceiver implements AutoCloseable {
     private Server server;
     private int port;
 
-    OtlpReceiver start() throws Exception {
+    public OtlpReceiver start() throws Exception {
         Server s = new Server(new QueuedThreadPool(16, 2));
         ServerConnector connector = new ServerConnector(s, 1, 1);
         connector.setHost("127.0.0.1");
@@ -101,7 +101,7 @@ final class OtlpReceiver implements AutoCloseable {
     }
 
     /** Closes the port: until {@link #start}, connections are refused. */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         stalled.countDown();
         if (server != null) {
             server.stop();
@@ -128,7 +128,7 @@ final class OtlpReceiver implements AutoCloseable {
         };
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port + PATH);
     }
 
@@ -137,7 +137,7 @@ final class OtlpReceiver implements AutoCloseable {
     }
 
     /** The seqs of all records in requests answered 2xx, in arrival order. */
-    List<Long> deliveredSeqs() {
+    public List<Long> deliveredSeqs() {
         return received.stream().filter(Received::accepted).flatMap(r -> r.seqs().stream()).toList();
     }
 
