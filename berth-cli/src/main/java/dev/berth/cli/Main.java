@@ -2,12 +2,14 @@ package dev.berth.cli;
 
 import dev.berth.cli.commands.AotTrainCommand;
 import dev.berth.cli.commands.AttachCommand;
+import dev.berth.cli.commands.AuditCommand;
 import dev.berth.cli.commands.CommandCommand;
 import dev.berth.cli.commands.DownCommand;
 import dev.berth.cli.commands.ExecCommand;
 import dev.berth.cli.commands.InvokeCommand;
 import dev.berth.cli.commands.LoginCommand;
 import dev.berth.cli.commands.LogoutCommand;
+import dev.berth.cli.commands.LogsCommand;
 import dev.berth.cli.commands.RunCommand;
 import dev.berth.cli.commands.RuntimeCommand;
 import dev.berth.cli.commands.ServeCommand;
@@ -38,8 +40,10 @@ public final class Main implements Runnable, Connected {
     /** Every subcommand, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class, AotTrainCommand.class,
-            LoginCommand.class, LogoutCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class);
+            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, AuditCommand.class,
+            LogsCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class,
+            AotTrainCommand.class, LoginCommand.class, LogoutCommand.class, CommandLine.HelpCommand.class,
+            picocli.AutoComplete.GenerateCompletion.class);
     /** The subcommands that speak about all the others. */
     private static final Set<String> NEEDS_ALL = Set.of("help", "generate-completion");
 

@@ -6,7 +6,11 @@ import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
 import dev.berth.server.audit.AuditEvent;
+import dev.berth.server.audit.AuditLog;
 import dev.berth.server.audit.AuditSink;
+import dev.berth.server.audit.AuditOptions;
+import dev.berth.server.audit.Redactor;
+import dev.berth.server.audit.otlp.OtlpExporter;
 import dev.berth.server.audit.CommandAudit;
 import dev.berth.server.audit.tty.TtyRecorder;
 import dev.berth.server.audit.tty.TtyRecordings;
@@ -14,8 +18,14 @@ import dev.berth.server.identity.AdminToken;
 import dev.berth.server.identity.ApiTokens;
 import dev.berth.server.identity.Authenticator;
 import dev.berth.server.identity.Authorizer;
+import dev.berth.server.identity.OidcAuthenticator;
+import dev.berth.server.identity.oidc.OidcVerifier;
+import dev.berth.server.config.ConfigException;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.http.ApiHandler;
+import dev.berth.server.http.AuditRoutes;
+import dev.berth.server.http.Followers;
+import dev.berth.server.http.SessionLogRoutes;
 import dev.berth.server.http.CommandRoutes;
 import dev.berth.server.http.Connectors;
 import dev.berth.server.http.JsonErrorHandler;
@@ -33,6 +43,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -71,9 +82,15 @@ public final class BerthServer implements AutoCloseable {
     private final AgentClient agentClient;
     private final RuntimeService runtimes;
 
-    private BerthServer(ServerConfig config, Server jetty, ServerConnector connector, Store store,
+    /** The audit trail's parts, closed last (so that stopping is recorded too), in this order. */
+    private final List<AutoCloseable> auditParts;
+    private final Followers followers;
+
+    private BerthServer(Followers followers, List<AutoCloseable> auditParts, ServerConfig config, Server jetty, ServerConnector connector, Store store,
             SessionService sessions, SandboxDriver driver, String startupPhases, AgentSupervisor agents,
             AgentClient agentClient, RuntimeService runtimes) {
+        this.auditParts = auditParts;
+        this.followers = followers;
         this.runtimes = runtimes;
         this.agents = agents;
         this.agentClient = agentClient;
@@ -105,7 +122,24 @@ public final class BerthServer implements AutoCloseable {
         long t0 = System.nanoTime();
         Files.createDirectories(config.dataDir());
         AdminToken token = AdminToken.loadOrCreate(config.tokenFile());
+        // the issuer's discovery first: a server that cannot check its users' tokens does not start
+        OidcVerifier oidc = null;
+        if (config.oidc() != null) {
+            try {
+                oidc = new OidcVerifier(config.oidc());
+            } catch (IOException e) {
+                throw new ConfigException("cannot use OIDC issuer " + config.oidc().issuer() + ": " + e.getMessage());
+            }
+        }
         Store store = new SqliteStore(config.dataDir().resolve("berth.db"));
+        Redactor redactor = new Redactor();
+        redactor.addSecret(token.secret());
+        Path auditDir = config.dataDir().resolve("audit");
+        AuditLog audit = AuditLog.open(auditDir.resolve("log"), config.audit().signingKey() != null
+                ? config.audit().signingKey() : config.dataDir().resolve("audit-signing.key"), Clock.systemUTC(),
+                AuditOptions.defaults().withRedactor(redactor));
+        OtlpExporter exporter = config.audit().otlp() == null ? null
+                : new OtlpExporter(audit, config.audit().otlp(), auditDir.resolve("otlp")).start();
         long tStore = System.nanoTime();
         NamespacesDriver driver = new NamespacesDriver(NamespacesConfig.defaults(
                 config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString())));
@@ -117,7 +151,10 @@ public final class BerthServer implements AutoCloseable {
         CommandService commands = new CommandService(config, store, driver, sessions, clock);
         AgentClient agentClient = new AgentClient();
         AgentSupervisor agents = new AgentSupervisor(runtimes, sessions, commands, agentClient, clock);
-        TtyRecordings ttys = new TtyRecordings(config.dataDir().resolve("audit").resolve("tty"),
+        // with the audit off (only to measure its cost) nothing is recorded; the log still answers queries
+        AuditSink sink = config.audit().enabled() ? audit : AuditSink.NONE;
+        commands.audit(sink);
+        TtyRecordings ttys = new TtyRecordings(auditDir.resolve("tty"),
                 new TtyRecorder.Config(config.audit().recordTtyInput(), java.time.Duration.ofMillis(200)), clock);
         commands.tap(ttys);
         sessions.watch(agents); // before reconcile, which re-adopts running agents
@@ -142,16 +179,19 @@ public final class BerthServer implements AutoCloseable {
         health.put("diskQuotas", sessions.diskQuotaUnavailable().isEmpty());
         sessions.diskQuotaUnavailable().ifPresent(r -> health.put("diskQuotaProblem", r));
 
-        AuditSink audit = AuditSink.NONE;
-        sessions.onCommandEnd((c, exit) -> audit.record(AuditEvent.draft(c.startedBy(), "system", null, c.sessionId(),
+        sessions.onCommandEnd((c, exit) -> sink.record(AuditEvent.draft(c.startedBy(), "system", null, c.sessionId(),
                 (c.tty() ? "tty/" : "command/") + c.id(), c.tty() ? "tty.exit" : "command.exit",
                 exit == null ? "lost" : "ok", CommandAudit.exitDetails(c, exit))));
         ApiTokens apiTokens = new ApiTokens(store, clock);
-        Authenticator authenticator = new Authenticator(token, apiTokens, null);
+        Authenticator authenticator = new Authenticator(token, apiTokens,
+                oidc == null ? null : new OidcAuthenticator(oidc, sink, clock));
         Authorizer authorizer = new Authorizer(sessions::find);
 
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
         routes.addAll(new TokenRoutes(apiTokens, clock).routes());
+        Followers followers = new Followers();
+        routes.addAll(new AuditRoutes(audit, ttys, config.streamHeartbeat(), followers).routes());
+        routes.addAll(new SessionLogRoutes(sessions, commands, audit, config.streamHeartbeat(), followers).routes());
         routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
         routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes()).routes());
 
@@ -159,7 +199,8 @@ public final class BerthServer implements AutoCloseable {
         threads.setName("berth-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         Server jetty = new Server(threads);
-        routes.addAll(new TerminalRoutes(commands, ServerWebSocketContainer.ensure(jetty), config.streamHeartbeat()).routes());
+        routes.addAll(new TerminalRoutes(commands, ServerWebSocketContainer.ensure(jetty), config.streamHeartbeat(), sink)
+                .routes());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         ServerConnector connector = connectors.create(jetty, http);
@@ -167,9 +208,18 @@ public final class BerthServer implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler(authenticator, authorizer, audit, routes, config.maxRequestBytes()));
+        jetty.setHandler(new ApiHandler(authenticator, authorizer, sink, routes, config.maxRequestBytes()));
         jetty.setErrorHandler(new JsonErrorHandler());
         jetty.setStopTimeout(5_000);
+        List<AutoCloseable> auditParts = new ArrayList<>();
+        auditParts.add(ttys);
+        if (oidc != null) {
+            auditParts.add(oidc);
+        }
+        if (exporter != null) {
+            auditParts.add(exporter);
+        }
+        auditParts.add(audit);
         try {
             jetty.start();
         } catch (IOException e) {
@@ -178,13 +228,15 @@ public final class BerthServer implements AutoCloseable {
             runtimes.close();
             sessions.close();
             store.close();
+            closeAll(auditParts);
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         long tReady = System.nanoTime();
         // where a restart's downtime goes: clients of every session wait for it
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
-        return new BerthServer(config, jetty, connector, store, sessions, driver, phases, agents, agentClient, runtimes);
+        return new BerthServer(followers, auditParts, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
+                runtimes);
     }
 
     private static long ms(long nanos) {
@@ -233,6 +285,7 @@ public final class BerthServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
+            followers.stopAll(); // endless follows would hold the stop up until its timeout
             jetty.stop();
             agents.close(); // agents run on in their sandboxes; the next server adopts them
             agentClient.close();
@@ -241,8 +294,28 @@ public final class BerthServer implements AutoCloseable {
             try {
                 sessions.close();
             } finally {
-                store.close();
+                try {
+                    store.close();
+                } finally {
+                    closeAll(auditParts);
+                }
             }
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> parts) throws Exception {
+        Exception first = null;
+        for (AutoCloseable c : parts) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import dev.berth.api.Json;
 import dev.berth.api.model.ApiException;
+import dev.berth.api.model.AuditRecord;
+import dev.berth.api.model.AuditVerification;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
@@ -259,6 +261,42 @@ public final class BerthClient implements AutoCloseable {
     /** Shares a session with users and groups ({@code add}) or stops sharing it. */
     public SessionInfo share(String sessionId, ShareRequest who, boolean add) {
         return send(post("/v1/sessions/" + enc(sessionId) + (add ? "/share" : "/unshare"), who), SessionInfo.class);
+    }
+
+    /** Audit events matching the query parameters ({@code session}, {@code user}, {@code action}, {@code since}, {@code until}, {@code limit}). */
+    public List<AuditRecord> audit(Map<String, String> query) {
+        return send(get("/v1/audit" + queryString(query)), new TypeReference<>() {});
+    }
+
+    /** The audit events as JSON lines, the matching backlog then live ones (and heartbeats), until closed. */
+    public InputStream followAudit(Map<String, String> query) {
+        java.util.Map<String, String> q = new java.util.LinkedHashMap<>(query);
+        q.put("follow", "true");
+        return stream(get("/v1/audit" + queryString(q)));
+    }
+
+    public AuditVerification verifyAudit() {
+        return send(post("/v1/audit/verify", null), AuditVerification.class);
+    }
+
+    /** A terminal's recording, asciicast v2. */
+    public InputStream ttyRecording(String commandId) {
+        return stream(get("/v1/audit/ttys/" + enc(commandId)));
+    }
+
+    /** A session's log as JSON lines: its events and its commands' output; following, until closed. */
+    public InputStream sessionLogs(String sessionId, boolean follow) {
+        return stream(get("/v1/sessions/" + enc(sessionId) + "/logs" + (follow ? "?follow=true" : "")));
+    }
+
+    private static String queryString(Map<String, String> query) {
+        StringBuilder sb = new StringBuilder();
+        query.forEach((k, v) -> {
+            if (v != null) {
+                sb.append(sb.isEmpty() ? "?" : "&").append(enc(k)).append('=').append(enc(v));
+            }
+        });
+        return sb.toString();
     }
 
     /**

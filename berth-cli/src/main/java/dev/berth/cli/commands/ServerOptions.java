@@ -4,15 +4,20 @@ import dev.berth.api.units.Durations;
 import dev.berth.cli.input.DurationConverter;
 import dev.berth.cli.input.SizeConverter;
 import dev.berth.cli.output.Sizes;
+import dev.berth.server.audit.otlp.OtlpConfig;
+import dev.berth.server.config.AuditPolicy;
 import dev.berth.server.config.RuntimePolicy;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.config.TlsConfig;
+import dev.berth.server.identity.oidc.OidcConfig;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import dev.berth.server.lifecycle.Lifetime;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The server settings {@code serve} and {@code up} share; {@code up} hands them on to the server it starts. */
@@ -70,6 +75,45 @@ final class ServerOptions {
             description = "Docker config.json with registry logins for image deploys (default $DOCKER_CONFIG/config.json, else ~/.docker/config.json). Never enters a sandbox.")
     Path registryAuth;
 
+    @Option(names = "--audit-tty-input", description = "Record what is typed on ttys too (passwords included), not only their output.")
+    boolean auditTtyInput;
+
+    @Option(names = "--audit-otlp", paramLabel = "URL",
+            description = "Export every audit event as an OpenTelemetry log to this OTLP/HTTP endpoint, e.g. http://collector:4318/v1/logs.")
+    URI auditOtlp;
+
+    @Option(names = "--audit-otlp-header", paramLabel = "NAME=VALUE", description = "A header for the OTLP endpoint (repeatable), e.g. Authorization=Bearer ….")
+    Map<String, String> auditOtlpHeaders;
+
+    @Option(names = "--audit-signing-key", paramLabel = "FILE",
+            description = "Key that signs the audit checkpoints (default DATA/audit-signing.key; keep it outside the data dir where you can).")
+    Path auditSigningKey;
+
+    @Option(names = "--oidc-issuer", paramLabel = "URL",
+            description = "Accept JWTs of this OpenID Connect issuer as bearer tokens (its discovery document is read at start).")
+    URI oidcIssuer;
+
+    @Option(names = "--oidc-audience", paramLabel = "AUD", description = "The audience those tokens must name (required with --oidc-issuer).")
+    String oidcAudience;
+
+    @Option(names = "--oidc-user-claim", paramLabel = "CLAIM", description = "The claim that names the user (default sub; e.g. preferred_username, email).")
+    String oidcUserClaim;
+
+    @Option(names = "--oidc-groups-claim", paramLabel = "CLAIM", description = "The claim that lists the user's groups (default groups).")
+    String oidcGroupsClaim;
+
+    @Option(names = "--oidc-role", paramLabel = "GROUP=ROLE",
+            description = "Members of GROUP get ROLE: admin, operator, auditor (repeatable; everyone else is a user).")
+    Map<String, String> oidcRoles;
+
+    @Option(names = "--oidc-clock-skew", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How far clocks may disagree when checking exp/nbf/iat (default 60s, at most 5m).")
+    Duration oidcClockSkew;
+
+    /** Only to measure what the audit costs: nothing is recorded. */
+    @Option(names = "--audit-off", hidden = true)
+    boolean auditOff;
+
     ServerConfig apply(ServerConfig config) {
         RuntimePolicy r = config.runtimes();
         if (maxZipSize != null || maxImageSize != null) {
@@ -93,6 +137,32 @@ final class ServerOptions {
             r = r.withRegistryAuth(registryAuth.toAbsolutePath());
         }
         config = config.withRuntimes(r);
+        AuditPolicy a = config.audit().withEnabled(!auditOff).withRecordTtyInput(auditTtyInput);
+        if (auditOtlp != null) {
+            if (!"http".equals(auditOtlp.getScheme()) && !"https".equals(auditOtlp.getScheme())) {
+                throw new IllegalArgumentException("--audit-otlp must be an http:// or https:// URL");
+            }
+            OtlpConfig o = OtlpConfig.of(auditOtlp);
+            a = a.withOtlp(new OtlpConfig(o.endpoint(), auditOtlpHeaders == null ? Map.of() : auditOtlpHeaders, o.batchSize(),
+                    o.flushInterval(), o.maxBackoff(), o.serviceName(), o.timeout()));
+        }
+        if (auditSigningKey != null) {
+            a = a.withSigningKey(auditSigningKey.toAbsolutePath());
+        }
+        config = config.withAudit(a);
+        if (oidcIssuer != null) {
+            if (oidcAudience == null) {
+                throw new IllegalArgumentException("--oidc-issuer needs --oidc-audience: the audience its tokens name for Berth");
+            }
+            OidcConfig oidc = OidcConfig.of(oidcIssuer, oidcAudience);
+            oidc = oidcUserClaim != null ? oidc.withUserClaim(oidcUserClaim) : oidc;
+            oidc = oidcGroupsClaim != null ? oidc.withGroupsClaim(oidcGroupsClaim) : oidc;
+            oidc = oidcRoles != null ? oidc.withRoleMapping(oidcRoles) : oidc;
+            oidc = oidcClockSkew != null ? oidc.withMaxClockSkew(oidcClockSkew) : oidc;
+            config = config.withOidc(oidc);
+        } else if (oidcAudience != null || oidcRoles != null || oidcUserClaim != null || oidcGroupsClaim != null) {
+            throw new IllegalArgumentException("the --oidc-* options go with --oidc-issuer URL");
+        }
         if (outputBuffer != null) {
             if (outputBuffer < (64 << 10)) {
                 throw new IllegalArgumentException("--output-buffer must be at least 64k");
@@ -132,6 +202,25 @@ final class ServerOptions {
         option(args, "--max-image-size", maxImageSize);
         option(args, "--agent-restart", agentRestart);
         option(args, "--registry-auth", registryAuth == null ? null : registryAuth.toAbsolutePath());
+        if (auditTtyInput) {
+            args.add("--audit-tty-input");
+        }
+        option(args, "--audit-otlp", auditOtlp);
+        if (auditOtlpHeaders != null) {
+            auditOtlpHeaders.forEach((k, v) -> args.addAll(List.of("--audit-otlp-header", k + "=" + v)));
+        }
+        option(args, "--audit-signing-key", auditSigningKey == null ? null : auditSigningKey.toAbsolutePath());
+        if (auditOff) {
+            args.add("--audit-off");
+        }
+        option(args, "--oidc-issuer", oidcIssuer);
+        option(args, "--oidc-audience", oidcAudience);
+        option(args, "--oidc-user-claim", oidcUserClaim);
+        option(args, "--oidc-groups-claim", oidcGroupsClaim);
+        if (oidcRoles != null) {
+            oidcRoles.forEach((g, r) -> args.addAll(List.of("--oidc-role", g + "=" + r)));
+        }
+        option(args, "--oidc-clock-skew", oidcClockSkew == null ? null : Durations.format(oidcClockSkew));
         return args;
     }
 

@@ -1,6 +1,7 @@
 package dev.berth.server.config;
 
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.server.identity.oidc.OidcConfig;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.time.Duration;
  * @param runtimes limits of deploys and agents
  * @param tls TLS for the API port, or plain HTTP (loopback only unless insecure)
  * @param audit what the audit trail records and where it is exported
+ * @param oidc the OpenID Connect issuer whose JWTs are accepted as bearer tokens; null: none
  */
 public record ServerConfig(
         String host,
@@ -29,7 +31,8 @@ public record ServerConfig(
         Duration streamHeartbeat,
         RuntimePolicy runtimes,
         TlsConfig tls,
-        AuditPolicy audit) {
+        AuditPolicy audit,
+        OidcConfig oidc) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7760;
@@ -41,36 +44,41 @@ public record ServerConfig(
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
                 DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT, RuntimePolicy.DEFAULTS, TlsConfig.NONE,
-                AuditPolicy.DEFAULTS);
+                AuditPolicy.DEFAULTS, null);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
     }
 
     public ServerConfig withLifecycle(LifecyclePolicy l) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
     }
 
     public ServerConfig withOutputRetain(long bytes) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
     }
 
     public ServerConfig withStreamHeartbeat(Duration every) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit, oidc);
     }
 
     public ServerConfig withRuntimes(RuntimePolicy r) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit, oidc);
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit, oidc);
     }
 
     public ServerConfig withAudit(AuditPolicy a) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, a);
+                runtimes, tls, a, oidc);
+    }
+
+    public ServerConfig withOidc(OidcConfig o) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
+                runtimes, tls, audit, o);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */

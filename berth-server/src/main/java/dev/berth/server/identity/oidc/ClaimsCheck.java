@@ -8,6 +8,7 @@ import static dev.berth.server.identity.oidc.TokenRejected.Reason.WRONG_AUDIENCE
 import static dev.berth.server.identity.oidc.TokenRejected.Reason.WRONG_ISSUER;
 
 import com.nimbusds.jwt.JWTClaimsSet;
+import dev.berth.api.model.Role;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,13 +28,14 @@ final class ClaimsCheck {
     private final String issuer;
     private final Duration skew;
     private final Map<String, Role> roles;
+    private static final List<Role> PRECEDENCE = List.of(Role.ADMIN, Role.OPERATOR, Role.AUDITOR, Role.USER);
 
     ClaimsCheck(OidcConfig config) {
         this.config = config;
         this.issuer = config.issuer().toString();
         this.skew = config.maxClockSkew();
         Map<String, Role> r = new LinkedHashMap<>();
-        config.roleMapping().forEach((group, role) -> r.put(group, Role.of(role)));
+        config.roleMapping().forEach((group, role) -> r.put(group, Role.parse(role)));
         this.roles = Map.copyOf(r);
     }
 
@@ -84,7 +86,23 @@ final class ClaimsCheck {
             throw new TokenRejected(MISSING_CLAIM, "the token has no " + config.userClaim() + " claim (the configured user claim)");
         }
         List<String> groups = groups(claims);
-        return new VerifiedToken(user, groups, Role.forGroups(roles, groups).id(), exp, subject);
+        return new VerifiedToken(user, groups, forGroups(groups).wire(), exp, subject);
+    }
+
+    /**
+     * The most privileged role any of {@code groups} maps to, else {@code user}. {@code auditor}
+     * ranks above {@code user}: an account put in an auditor group is meant to be one (read
+     * everything, change nothing), not a plain user.
+     */
+    private Role forGroups(List<String> groups) {
+        Role best = Role.USER;
+        for (String g : groups) {
+            Role r = roles.get(g);
+            if (r != null && PRECEDENCE.indexOf(r) < PRECEDENCE.indexOf(best)) {
+                best = r;
+            }
+        }
+        return best;
     }
 
     /** A list of strings, or one string (some providers send a lone group so), or nothing. */

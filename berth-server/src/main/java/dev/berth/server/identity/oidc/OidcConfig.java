@@ -42,7 +42,11 @@ public record OidcConfig(URI issuer, String audience, String userClaim, String g
                     + " s, not " + maxClockSkew.toSeconds() + " s");
         }
         roleMapping = roleMapping == null ? Map.of() : Map.copyOf(roleMapping);
-        roleMapping.values().forEach(Role::of);
+        roleMapping.values().forEach(r -> {
+            if (dev.berth.api.model.Role.parse(r) == null) {
+                throw new IllegalArgumentException("unknown role '" + r + "' (roles: admin, operator, auditor, user)");
+            }
+        });
         if (cachedTokens < 0) {
             throw new IllegalArgumentException("cachedTokens must not be negative");
         }

@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param user the value of the configured user claim
  * @param groups the provider's groups for the user (empty when the token has none)
- * @param role the role the groups map to ({@link Role#id()})
+ * @param role the role the groups map to ({@code admin}, {@code operator}, {@code auditor} or {@code user})
  * @param expiresAt the token's {@code exp}
  * @param subject the token's {@code sub}: stable at the provider even when the user claim is not
  */

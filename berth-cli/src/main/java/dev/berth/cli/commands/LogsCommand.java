@@ -1,0 +1,54 @@
+package dev.berth.cli.commands;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.Json;
+import dev.berth.api.model.AuditRecord;
+import dev.berth.cli.connect.Connected;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code berth logs SESSION [--follow]}: a session's commands, agent steps and their output. */
+@Command(name = "logs", description = {"Show what happened in a session: each command, tty, invocation and agent step,",
+        "with the commands' output. --follow keeps streaming as it happens."})
+public final class LogsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "SESSION")
+    String session;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep streaming new events and output (Ctrl+C to stop).")
+    boolean follow;
+
+    @Option(names = "--json", description = "Print the JSON lines as they come.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        try (InputStream in = Connected.of(spec).client().sessionLogs(session, follow)) {
+            AuditCommand.eachLine(in, line -> {
+                JsonNode n = Json.mapper().readTree(line);
+                String type = n.path("type").asText();
+                if (json) {
+                    if (!type.equals("heartbeat")) {
+                        System.out.println(line);
+                        System.out.flush();
+                    }
+                } else if (type.equals("event")) {
+                    AuditRecord e = Json.mapper().treeToValue(n.get("event"), AuditRecord.class);
+                    AuditCommand.print(System.out, "▶ " + AuditCommand.describe(e) + "\n");
+                } else if (type.equals("output")) {
+                    AuditCommand.print(n.path("stream").asText().equals("stderr") ? System.err : System.out,
+                            n.path("text").asText());
+                }
+            });
+        }
+        return 0;
+    }
+}
