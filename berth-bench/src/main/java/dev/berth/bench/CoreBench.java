@@ -1,5 +1,6 @@
 package dev.berth.bench;
 
+import dev.berth.bench.measure.AuditCost;
 import dev.berth.bench.measure.DeployImage;
 import dev.berth.bench.measure.FirstOutput;
 import dev.berth.bench.measure.IdleMemory;
@@ -57,7 +58,8 @@ public final class CoreBench {
                     new TtyReconnect(sessions, o.server(), o.token(), o.repo(), 5),
                     new RuntimeStart(o.server(), o.token(), Math.min(o.warmup(), 3), o.runtimeRuns()),
                     new InvokeOverhead(o.server(), o.token(), o.warmup(), o.invokeRuns()),
-                    new DeployImage(o.server(), o.token(), o.deployRuns(), o.deployBytes()));
+                    new DeployImage(o.server(), o.token(), o.deployRuns(), o.deployBytes()),
+                    new AuditCost(o.repo(), o.warmup(), o.roundTripRuns()));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;

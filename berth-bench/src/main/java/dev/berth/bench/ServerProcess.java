@@ -22,11 +22,18 @@ public final class ServerProcess {
 
     private final Path repo;
     private final Path data;
+    private final List<String> serveOptions;
     private Process process;
 
     public ServerProcess(Path repo, Path data) {
+        this(repo, data, List.of());
+    }
+
+    /** A server started with {@code serveOptions} added to {@code serve}'s command line. */
+    public ServerProcess(Path repo, Path data, List<String> serveOptions) {
         this.repo = repo;
         this.data = data;
+        this.serveOptions = List.copyOf(serveOptions);
     }
 
     public Path data() {
@@ -41,8 +48,10 @@ public final class ServerProcess {
     public void start() throws IOException, InterruptedException {
         Files.createDirectories(data);
         Files.deleteIfExists(data.resolve("server.json"));
-        process = new ProcessBuilder(repo.resolve("berth").toString(), "--home", data.toString(),
-                "serve", "--listen", "127.0.0.1:0")
+        List<String> argv = new java.util.ArrayList<>(List.of(repo.resolve("berth").toString(), "--home", data.toString(),
+                "serve", "--listen", "127.0.0.1:0"));
+        argv.addAll(serveOptions);
+        process = new ProcessBuilder(argv)
                 .directory(repo.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("serve.log").toFile()))
