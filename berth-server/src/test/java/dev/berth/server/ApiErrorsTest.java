@@ -79,6 +79,26 @@ class ApiErrorsTest {
     }
 
     @Test
+    void aCallRefusedBeforeItsBodyIsReadClosesTheConnectionAndSaysSo() throws Exception {
+        // the body is still on its way: the connection cannot carry another request, and the client must know
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.server.port())) {
+            s.getOutputStream().write(("POST /v1/sessions/nope/stop HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer " + server.token + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000000\r\n\r\n{\"a\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.setSoTimeout(20_000); // a missing answer fails the test instead of hanging it
+            StringBuilder head = new StringBuilder();
+            java.io.InputStream in = s.getInputStream();
+            while (head.indexOf("\r\n\r\n") < 0) {
+                int b = in.read();
+                assertThat(b).as("the answer's head, so far: " + head).isNotNegative();
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 404").containsIgnoringCase("connection: close");
+        }
+    }
+
+    @Test
     void healthSaysWhichDriverRuns() throws Exception {
         HttpResponse<String> r = server.send("GET", "/v1/health", null);
         assertThat(r.statusCode()).isEqualTo(200);

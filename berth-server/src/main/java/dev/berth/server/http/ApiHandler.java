@@ -111,6 +111,12 @@ public final class ApiHandler extends Handler.Abstract {
         return true;
     }
 
+    private static boolean unreadBody(Request request) {
+        boolean http1 = request.getConnectionMetaData().getHttpVersion().getVersion() < 20;
+        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        return http1 && hasBody && !request.consumeAvailable();
+    }
+
     private void record(Route route, Exchange x, String outcome) {
         Principal p = x.principal();
         String action = x.auditAction() != null ? x.auditAction()
@@ -152,6 +158,11 @@ public final class ApiHandler extends Handler.Abstract {
         }
         try {
             response.setStatus(code.httpStatus());
+            if (unreadBody(request)) {
+                // refused before its body was read: the body is left on an HTTP/1.1 connection, which
+                // cannot carry another request now; say so, or a client may send its next one there
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             byte[] body = dev.berth.api.Json.mapper().writeValueAsBytes(ErrorResponse.of(code, message));
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             response.write(true, java.nio.ByteBuffer.wrap(body), callback);
