@@ -6,34 +6,29 @@ import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
 import dev.berth.server.audit.AuditEvent;
-import dev.berth.server.audit.AuditLog;
 import dev.berth.server.audit.AuditSink;
-import dev.berth.server.audit.AuditOptions;
-import dev.berth.server.audit.Redactor;
-import dev.berth.server.audit.otlp.OtlpExporter;
+import dev.berth.server.audit.AuditTrail;
 import dev.berth.server.audit.CommandAudit;
-import dev.berth.server.audit.tty.TtyRecorder;
-import dev.berth.server.audit.tty.TtyRecordings;
+import dev.berth.server.config.ConfigException;
+import dev.berth.server.config.ServerConfig;
+import dev.berth.server.http.ApiHandler;
+import dev.berth.server.http.AuditRoutes;
+import dev.berth.server.http.CommandRoutes;
+import dev.berth.server.http.Connectors;
+import dev.berth.server.http.Followers;
+import dev.berth.server.http.JsonErrorHandler;
+import dev.berth.server.http.Route;
+import dev.berth.server.http.RuntimeRoutes;
+import dev.berth.server.http.SessionLogRoutes;
+import dev.berth.server.http.SessionRoutes;
+import dev.berth.server.http.TerminalRoutes;
+import dev.berth.server.http.TokenRoutes;
 import dev.berth.server.identity.AdminToken;
 import dev.berth.server.identity.ApiTokens;
 import dev.berth.server.identity.Authenticator;
 import dev.berth.server.identity.Authorizer;
 import dev.berth.server.identity.OidcAuthenticator;
 import dev.berth.server.identity.oidc.OidcVerifier;
-import dev.berth.server.config.ConfigException;
-import dev.berth.server.config.ServerConfig;
-import dev.berth.server.http.ApiHandler;
-import dev.berth.server.http.AuditRoutes;
-import dev.berth.server.http.Followers;
-import dev.berth.server.http.SessionLogRoutes;
-import dev.berth.server.http.CommandRoutes;
-import dev.berth.server.http.Connectors;
-import dev.berth.server.http.JsonErrorHandler;
-import dev.berth.server.http.Route;
-import dev.berth.server.http.RuntimeRoutes;
-import dev.berth.server.http.SessionRoutes;
-import dev.berth.server.http.TokenRoutes;
-import dev.berth.server.http.TerminalRoutes;
 import dev.berth.server.runtimes.RuntimeService;
 import dev.berth.server.sessions.CommandService;
 import dev.berth.server.sessions.SessionService;
@@ -43,7 +38,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -82,14 +76,14 @@ public final class BerthServer implements AutoCloseable {
     private final AgentClient agentClient;
     private final RuntimeService runtimes;
 
-    /** The audit trail's parts, closed last (so that stopping is recorded too), in this order. */
-    private final List<AutoCloseable> auditParts;
+    /** The OIDC verifier and the audit trail: closed last (so that stopping is recorded too), in this order. */
+    private final List<AutoCloseable> lastToClose;
     private final Followers followers;
 
-    private BerthServer(Followers followers, List<AutoCloseable> auditParts, ServerConfig config, Server jetty, ServerConnector connector, Store store,
+    private BerthServer(Followers followers, List<AutoCloseable> lastToClose, ServerConfig config, Server jetty, ServerConnector connector, Store store,
             SessionService sessions, SandboxDriver driver, String startupPhases, AgentSupervisor agents,
             AgentClient agentClient, RuntimeService runtimes) {
-        this.auditParts = auditParts;
+        this.lastToClose = lastToClose;
         this.followers = followers;
         this.runtimes = runtimes;
         this.agents = agents;
@@ -132,35 +126,24 @@ public final class BerthServer implements AutoCloseable {
             }
         }
         Store store = new SqliteStore(config.dataDir().resolve("berth.db"));
-        Redactor redactor = new Redactor();
-        redactor.addSecret(token.secret());
-        Path auditDir = config.dataDir().resolve("audit");
-        AuditLog audit = AuditLog.open(auditDir.resolve("log"), config.audit().signingKey() != null
-                ? config.audit().signingKey() : config.dataDir().resolve("audit-signing.key"), Clock.systemUTC(),
-                AuditOptions.defaults().withRedactor(redactor));
-        OtlpExporter exporter = config.audit().otlp() == null ? null
-                : new OtlpExporter(audit, config.audit().otlp(), auditDir.resolve("otlp")).start();
+        AuditTrail trail = AuditTrail.open(config.dataDir(), config.audit(), clockMillis(), token.secret());
+        AuditSink sink = trail.sink();
         long tStore = System.nanoTime();
         NamespacesDriver driver = new NamespacesDriver(NamespacesConfig.defaults(
                 config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString())));
-        // milliseconds: what the store keeps, so a time reads the same before and after a restart
-        Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
+        Clock clock = clockMillis();
         RuntimeService runtimes = new RuntimeService(config.dataDir().resolve("runtimes"), config.runtimes(), store,
                 driver.imageIds(), config.runtimes().registryAuthFile(), clock);
         SessionService sessions = new SessionService(config, store, driver, runtimes, clock);
         CommandService commands = new CommandService(config, store, driver, sessions, clock);
         AgentClient agentClient = new AgentClient();
         AgentSupervisor agents = new AgentSupervisor(runtimes, sessions, commands, agentClient, clock);
-        // with the audit off (only to measure its cost) nothing is recorded; the log still answers queries
-        AuditSink sink = config.audit().enabled() ? audit : AuditSink.NONE;
         commands.audit(sink);
-        TtyRecordings ttys = new TtyRecordings(auditDir.resolve("tty"),
-                new TtyRecorder.Config(config.audit().recordTtyInput(), java.time.Duration.ofMillis(200)), clock);
-        commands.tap(ttys);
+        commands.tap(trail.ttys());
         sessions.watch(agents); // before reconcile, which re-adopts running agents
         long tReconcile = System.nanoTime();
         sessions.reconcile();
-        commands.forEachTerminal(ttys::resume);
+        commands.forEachTerminal(trail.ttys()::resume);
         long tReconciled = System.nanoTime();
 
         Map<String, Object> health = new LinkedHashMap<>();
@@ -190,8 +173,8 @@ public final class BerthServer implements AutoCloseable {
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
         routes.addAll(new TokenRoutes(apiTokens, clock).routes());
         Followers followers = new Followers();
-        routes.addAll(new AuditRoutes(audit, ttys, config.streamHeartbeat(), followers).routes());
-        routes.addAll(new SessionLogRoutes(sessions, commands, audit, config.streamHeartbeat(), followers).routes());
+        routes.addAll(new AuditRoutes(trail.log(), trail.ttys(), config.streamHeartbeat(), followers).routes());
+        routes.addAll(new SessionLogRoutes(sessions, commands, trail.log(), config.streamHeartbeat(), followers).routes());
         routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
         routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes()).routes());
 
@@ -211,15 +194,11 @@ public final class BerthServer implements AutoCloseable {
         jetty.setHandler(new ApiHandler(authenticator, authorizer, sink, routes, config.maxRequestBytes()));
         jetty.setErrorHandler(new JsonErrorHandler());
         jetty.setStopTimeout(5_000);
-        List<AutoCloseable> auditParts = new ArrayList<>();
-        auditParts.add(ttys);
+        List<AutoCloseable> lastToClose = new ArrayList<>();
         if (oidc != null) {
-            auditParts.add(oidc);
+            lastToClose.add(oidc);
         }
-        if (exporter != null) {
-            auditParts.add(exporter);
-        }
-        auditParts.add(audit);
+        lastToClose.add(trail);
         try {
             jetty.start();
         } catch (IOException e) {
@@ -228,15 +207,20 @@ public final class BerthServer implements AutoCloseable {
             runtimes.close();
             sessions.close();
             store.close();
-            closeAll(auditParts);
+            closeAll(lastToClose);
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         long tReady = System.nanoTime();
         // where a restart's downtime goes: clients of every session wait for it
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
-        return new BerthServer(followers, auditParts, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
+        return new BerthServer(followers, lastToClose, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
                 runtimes);
+    }
+
+    /** Milliseconds: what the store keeps, so a time reads the same before and after a restart. */
+    private static Clock clockMillis() {
+        return Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
     }
 
     private static long ms(long nanos) {
@@ -297,7 +281,7 @@ public final class BerthServer implements AutoCloseable {
                 try {
                     store.close();
                 } finally {
-                    closeAll(auditParts);
+                    closeAll(lastToClose);
                 }
             }
         }
