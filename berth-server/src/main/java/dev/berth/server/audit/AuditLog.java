@@ -220,7 +220,8 @@ public final class AuditLog implements AuditSink, AuditSource, AutoCloseable {
             boolean stop = false;
             while (!stop) {
                 batch.add(takeUninterruptibly());
-                queue.drainTo(batch, options.maxBatch() - 1);
+                lingerFor(batch);
+                queue.drainTo(batch, options.maxBatch() - batch.size());
                 stop = batch.getLast() == STOP; // nothing is queued after it
                 if (stop) {
                     batch.removeLast();
@@ -260,6 +261,26 @@ public final class AuditLog implements AuditSink, AuditSource, AutoCloseable {
             failure = e;
         }
         signalDurable();
+    }
+
+    /** Gathers what arrives within the commit delay (none by default), so that it shares one force. */
+    private void lingerFor(List<AuditEvent> batch) {
+        long deadline = System.nanoTime() + options.commitDelay().toNanos();
+        while (batch.size() < options.maxBatch() && batch.getLast() != STOP) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                AuditEvent e = queue.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    return;
+                }
+                batch.add(e);
+            } catch (InterruptedException ignored) {
+                return; // only close() ends the writer; an interrupt just ends the wait
+            }
+        }
     }
 
     private AuditEvent takeUninterruptibly() {

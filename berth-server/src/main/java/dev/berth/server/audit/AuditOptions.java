@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
  * @param redactor        applied to every draft before it is sealed, e.g. to mask secrets in details
  */
 public record AuditOptions(long segmentBytes, int checkpointEvery, int queueCapacity, int maxBatch,
-        UnaryOperator<AuditEvent> redactor) {
+        UnaryOperator<AuditEvent> redactor, java.time.Duration commitDelay) {
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
     public static final int DEFAULT_CHECKPOINT_EVERY = 1000;
 
@@ -25,25 +25,38 @@ public record AuditOptions(long segmentBytes, int checkpointEvery, int queueCapa
                     + ", " + queueCapacity + ", " + maxBatch);
         }
         Objects.requireNonNull(redactor, "redactor");
+        if (commitDelay.isNegative()) {
+            throw new IllegalArgumentException("commitDelay must not be negative: " + commitDelay);
+        }
     }
 
     public static AuditOptions defaults() {
-        return new AuditOptions(DEFAULT_SEGMENT_BYTES, DEFAULT_CHECKPOINT_EVERY, 16_384, 4096, UnaryOperator.identity());
+        return new AuditOptions(DEFAULT_SEGMENT_BYTES, DEFAULT_CHECKPOINT_EVERY, 16_384, 4096, UnaryOperator.identity(),
+                java.time.Duration.ZERO);
     }
 
     public AuditOptions withSegmentBytes(long bytes) {
-        return new AuditOptions(bytes, checkpointEvery, queueCapacity, maxBatch, redactor);
+        return new AuditOptions(bytes, checkpointEvery, queueCapacity, maxBatch, redactor, commitDelay);
     }
 
     public AuditOptions withCheckpointEvery(int events) {
-        return new AuditOptions(segmentBytes, events, queueCapacity, maxBatch, redactor);
+        return new AuditOptions(segmentBytes, events, queueCapacity, maxBatch, redactor, commitDelay);
     }
 
     public AuditOptions withQueueCapacity(int drafts) {
-        return new AuditOptions(segmentBytes, checkpointEvery, drafts, maxBatch, redactor);
+        return new AuditOptions(segmentBytes, checkpointEvery, drafts, maxBatch, redactor, commitDelay);
+    }
+
+    /**
+     * How long the writer waits after an event for more before writing and forcing them together:
+     * fewer forces (each one stalls the file system's other writers), at the price of events
+     * becoming durable that much later.
+     */
+    public AuditOptions withCommitDelay(java.time.Duration delay) {
+        return new AuditOptions(segmentBytes, checkpointEvery, queueCapacity, maxBatch, redactor, delay);
     }
 
     public AuditOptions withRedactor(UnaryOperator<AuditEvent> newRedactor) {
-        return new AuditOptions(segmentBytes, checkpointEvery, queueCapacity, maxBatch, newRedactor);
+        return new AuditOptions(segmentBytes, checkpointEvery, queueCapacity, maxBatch, newRedactor, commitDelay);
     }
 }

@@ -15,6 +15,9 @@ import java.time.Duration;
  * the OTLP exporter when one is configured. Closed last, so that the server's own stop is on record.
  */
 public final class AuditTrail implements AutoCloseable {
+    /** Events are durable this long after they happen at most; it spares commands one force each. */
+    static final long COMMIT_DELAY_MS = 20;
+
     private final AuditLog log;
     private final AuditSink sink;
     private final Redactor redactor;
@@ -40,7 +43,8 @@ public final class AuditTrail implements AutoCloseable {
         }
         Path dir = dataDir.resolve("audit");
         Path key = policy.signingKey() != null ? policy.signingKey() : dataDir.resolve("audit-signing.key");
-        AuditLog log = AuditLog.open(dir.resolve("log"), key, Clock.systemUTC(), AuditOptions.defaults().withRedactor(redactor));
+        AuditLog log = AuditLog.open(dir.resolve("log"), key, Clock.systemUTC(),
+                AuditOptions.defaults().withRedactor(redactor).withCommitDelay(Duration.ofMillis(COMMIT_DELAY_MS)));
         OtlpExporter exporter = null;
         try {
             exporter = policy.otlp() == null ? null : new OtlpExporter(log, policy.otlp(), dir.resolve("otlp")).start();

@@ -113,6 +113,20 @@ class AuditLogTest {
     }
 
     @Test
+    void aCommitDelayHoldsEventsBackToShareOneForceAndCloseStillWritesThem() throws Exception {
+        try (AuditLog log = open(AuditOptions.defaults().withCommitDelay(Duration.ofSeconds(30)))) {
+            log.record(AuditFixture.event("alice", "s-1", "session.create"));
+            log.record(AuditFixture.event("alice", "s-1", "session.stop"));
+            // the writer waits out the delay for more: nothing is durable yet (30 s is far beyond any stall)
+            assertThat(log.awaitAfter(0, Duration.ofMillis(200))).isFalse();
+            assertThat(log.lastSeq()).isZero();
+        }
+        try (AuditLog reopened = open(AuditOptions.defaults())) {
+            assertThat(reopened.read(0, 10)).extracting(AuditEvent::action).containsExactly("session.create", "session.stop");
+        }
+    }
+
+    @Test
     void tornFinalLineIsCutOffAndTheLogGoesOnFromTheLineBefore() throws Exception {
         try (AuditLog log = open(AuditOptions.defaults())) {
             for (int i = 0; i < 3; i++) {
