@@ -195,6 +195,27 @@ class AuthorizationTest {
     }
 
     @Test
+    void theAuditTrailIsForAuditorsAndAdminsAndASessionsLogForItsUsersAndAuditors() throws Exception {
+        for (String caller : tokens.keySet()) {
+            boolean audits = caller.equals("admin") || caller.equals("auditor");
+            assertThat(send(caller, "GET", "/v1/audit?limit=5", null).statusCode()).as(caller).isEqualTo(audits ? 200 : 403);
+            assertThat(send(caller, "POST", "/v1/audit/verify", null).statusCode()).as(caller).isEqualTo(audits ? 200 : 403);
+            HttpResponse<String> replay = send(caller, "GET", "/v1/audit/ttys/c-none", null);
+            assertThat(code(replay)).as(caller).isEqualTo(audits ? "command_not_found" : "forbidden");
+
+            HttpResponse<String> log = send(caller, "GET", "/v1/sessions/" + aliceSession + "/logs", null);
+            HttpResponse<String> missing = send("admin", "GET", "/v1/sessions/no-such-session/logs", null);
+            if (caller.equals("other-user")) {
+                assertThat(log.statusCode()).isEqualTo(404);
+                assertThat(log.body().replace(aliceSession, "S")).isEqualTo(missing.body().replace("no-such-session", "S"));
+            } else {
+                assertThat(log.statusCode()).as(caller + " " + log.body()).isEqualTo(200);
+                assertThat(log.body()).as(caller).contains("session.create");
+            }
+        }
+    }
+
+    @Test
     void tokensAreForAdminsOnly() throws Exception {
         for (String caller : tokens.keySet()) {
             int expected = caller.equals("admin") ? 200 : 403;
