@@ -1,5 +1,6 @@
 package dev.berth.cli.commands;
 
+import dev.berth.cli.connect.Connected;
 import dev.berth.cli.input.DurationConverter;
 import dev.berth.cli.login.CredentialStore;
 import dev.berth.cli.login.Credentials;
@@ -50,12 +51,14 @@ public final class LoginCommand implements Callable<Integer> {
         Credentials credentials = new PkceLogin(err, Clock.systemUTC())
                 .login(new PkceLogin.Request(issuer, clientId, scope, audience, timeout, open));
         CredentialStore store = CredentialStore.standard();
+        // the login is for the server this CLI call names (--server, BERTH_URL, else the local one)
+        credentials = credentials.withServer(Connected.of(spec).serverUri().toString());
         store.save(credentials);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Logged in at " + credentials.issuer()
                 + (credentials.expiresAt() == null ? "" : "; the token is valid until " + credentials.expiresAt())
                 + (credentials.refreshToken() == null ? " (no refresh token: log in again then)" : " and refreshed as needed")
-                + ". Stored in " + store.file());
+                + ". Stored in " + store.file() + ", used with " + credentials.server());
         out.flush();
         return 0;
     }

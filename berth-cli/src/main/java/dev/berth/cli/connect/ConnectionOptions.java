@@ -114,6 +114,9 @@ public final class ConnectionOptions {
      */
     private synchronized Optional<String> storedLogin() {
         try {
+            if (credentials.load().filter(c -> c.isFor(serverUri())).isEmpty()) {
+                return Optional.empty(); // no login, or one for another server
+            }
             return new TokenRefresher(credentials, Clock.systemUTC()).accessToken();
         } catch (IOException e) {
             if (!warnedAboutLogin) {

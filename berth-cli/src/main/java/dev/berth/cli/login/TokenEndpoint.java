@@ -63,7 +63,7 @@ final class TokenEndpoint {
         return new Credentials(issuer, clientId, endpoint, access,
                 !refresh.isEmpty() ? refresh : old == null ? null : old.refreshToken(),
                 expiry(reply, access),
-                !scope.isEmpty() ? scope : old == null ? null : old.scope());
+                !scope.isEmpty() ? scope : old == null ? null : old.scope(), old == null ? null : old.server());
     }
 
     /** {@code expires_in} when given, else the access token's own {@code exp} if it is a JWT, else unknown. */

@@ -60,7 +60,7 @@ class OidcTokenRefreshTest {
     private Credentials stored(String access, Instant expiresAt) throws Exception {
         JsonNode tokens = provider.loginTokens(ISSUER, "berth-cli");
         return new Credentials(provider.issuer(ISSUER).toString(), "berth-cli", provider.tokenEndpoint(ISSUER), access,
-                tokens.get("refresh_token").asText(), expiresAt, null);
+                tokens.get("refresh_token").asText(), expiresAt, null, null);
     }
 
     @Test
@@ -103,13 +103,24 @@ class OidcTokenRefreshTest {
     }
 
     @Test
+    void aLoginIsSentOnlyToTheServerItWasMadeFor() throws Exception {
+        ConnectionOptions o = options();
+        o.server = "http://127.0.0.1:7760";
+        store.save(stored("for-the-local-one", Instant.now().plusSeconds(600)).withServer(o.serverUri().toString()));
+        assertThat(o.token()).isEqualTo("for-the-local-one");
+        store.save(stored("for-another-one", Instant.now().plusSeconds(600)).withServer("https://berth.example.com:7760/"));
+        assertThat(o.token()).as("another server's login stays home").isEqualTo("berth_admin");
+        assertThat(store.load().orElseThrow().accessToken()).isEqualTo("for-another-one");
+    }
+
+    @Test
     void aLoginThatCannotBeRefreshedFallsBackToTheAdminToken() throws Exception {
         // no refresh token, and a token endpoint nobody listens on (port 9: discard, not served here)
         for (Credentials stale : java.util.List.of(
                 new Credentials(provider.issuer(ISSUER).toString(), "berth-cli", provider.tokenEndpoint(ISSUER), "stale", null,
-                        Instant.now().minusSeconds(60), null),
+                        Instant.now().minusSeconds(60), null, null),
                 new Credentials(provider.issuer(ISSUER).toString(), "berth-cli", java.net.URI.create("http://127.0.0.1:9/token"),
-                        "stale", "rt", Instant.now().minusSeconds(60), null))) {
+                        "stale", "rt", Instant.now().minusSeconds(60), null, null))) {
             store.save(stale);
             assertThat(options().token()).isEqualTo("berth_admin");
             assertThat(store.load()).as("a failed refresh leaves the login as it was").contains(stale);

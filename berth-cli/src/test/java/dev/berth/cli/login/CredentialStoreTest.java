@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CredentialStoreTest {
     private static final Credentials LOGIN = new Credentials("https://idp.example.com", "berth-cli",
             URI.create("https://idp.example.com/token"), "access-secret", "refresh-secret", Instant.parse("2026-06-01T12:00:00Z"),
-            "openid offline_access");
+            "openid offline_access", "http://127.0.0.1:7760/");
 
     @TempDir
     Path home;
@@ -40,7 +40,7 @@ class CredentialStoreTest {
         assertThat(Files.getPosixFilePermissions(store.file().getParent())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         assertThat(store.load()).contains(LOGIN);
 
-        Credentials next = new Credentials(LOGIN.issuer(), LOGIN.clientId(), LOGIN.tokenEndpoint(), "access-2", null, null, null);
+        Credentials next = new Credentials(LOGIN.issuer(), LOGIN.clientId(), LOGIN.tokenEndpoint(), "access-2", null, null, null, null);
         store.save(next);
         assertThat(store.load()).contains(next);
         try (var files = Files.list(store.file().getParent())) {
@@ -62,7 +62,7 @@ class CredentialStoreTest {
     void expiryWithAMarginAndTokensNeverPrinted() {
         assertThat(LOGIN.expiresWithin(Duration.ofSeconds(30), Instant.parse("2026-06-01T11:59:29Z"))).isFalse();
         assertThat(LOGIN.expiresWithin(Duration.ofSeconds(30), Instant.parse("2026-06-01T11:59:30Z"))).isTrue();
-        assertThat(new Credentials("i", "c", URI.create("https://t"), "a", null, null, null)
+        assertThat(new Credentials("i", "c", URI.create("https://t"), "a", null, null, null, null)
                 .expiresWithin(Duration.ofDays(365), Instant.now())).as("unknown expiry").isFalse();
         assertThat(LOGIN.toString()).doesNotContain("access-secret").doesNotContain("refresh-secret").contains("berth-cli");
     }
