@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.berth.server.testing.TestClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,7 +229,7 @@ class AuditLogTest {
     @Test
     void queryFiltersBySessionPrincipalActionTimeAndSeq() throws Exception {
         Instant t0 = Instant.parse("2025-06-01T10:00:00Z");
-        AuditFixture.SettableClock clock = new AuditFixture.SettableClock(t0);
+        TestClock clock = new TestClock(t0);
         try (AuditLog log = AuditLog.open(dir(), key(), clock)) {
             log.record(event("alice", "s-1", "session.create")); // 1 @ t0
             log.record(event("bob", "s-2", "session.create")); // 2 @ t0
