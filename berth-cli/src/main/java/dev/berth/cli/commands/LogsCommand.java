@@ -14,8 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code berth logs SESSION [--follow]}: a session's commands, agent steps and their output. */
-@Command(name = "logs", description = {"Show what happened in a session: each command, tty, invocation and agent step,",
-        "with the commands' output. --follow keeps streaming as it happens."})
+@Command(name = "logs", description = {"Show a session's commands, ttys, invocations and agent steps, with their output.",
+        "--follow keeps streaming them as they happen."})
 public final class LogsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
