@@ -389,15 +389,16 @@ public abstract class SandboxDriverContract {
     private static String httpGet(Path socket, String path) throws java.io.IOException {
         try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
             ch.connect(java.net.UnixDomainSocketAddress.of(socket));
-            ch.write(java.nio.ByteBuffer.wrap(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
             try {
+                // a relay with nothing to reach may close before the request is even written (EPIPE)
+                ch.write(java.nio.ByteBuffer.wrap(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
                 while (ch.read(buf.clear()) > 0) {
                     out.write(buf.array(), 0, buf.position());
                 }
             } catch (java.io.IOException reset) {
-                // a refused relay may reset rather than close
+                // a refused relay may reset or close rather than answer
             }
             return out.toString(StandardCharsets.UTF_8);
         }
