@@ -139,6 +139,7 @@ public final class BerthServer implements AutoCloseable {
         AgentClient agentClient = new AgentClient();
         AgentSupervisor agents = new AgentSupervisor(runtimes, sessions, commands, agentClient, clock);
         commands.audit(sink);
+        sessions.audit(sink);
         commands.tap(trail.ttys());
         sessions.watch(agents); // before reconcile, which re-adopts running agents
         long tReconcile = System.nanoTime();

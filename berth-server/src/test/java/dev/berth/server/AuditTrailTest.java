@@ -116,6 +116,21 @@ class AuditTrailTest {
     }
 
     @Test
+    void theServersOwnIdleStopIsOnRecordWithItsReason() throws Exception {
+        try (TestServer server = TestServer.start(data, TestServer.lifecycle(1, 3600, 0, 0)); BerthClient admin = server.client()) {
+            server.assumeSandboxes();
+            admin.createSession(CreateSessionRequest.of("idler", null, null));
+            await().atMost(Duration.ofSeconds(30)).until(() -> !events(admin, "session.idle-stop").isEmpty());
+            AuditRecord stop = events(admin, "session.idle-stop").getFirst();
+            assertThat(stop.principal()).isEqualTo("system");
+            assertThat(stop.session()).isEqualTo("idler");
+            assertThat(stop.details()).containsEntry("reason", "idle for 1s");
+            assertThat(admin.session("idler").state().wire()).isEqualTo("stopped");
+            server.removeSessionsAndClose();
+        }
+    }
+
+    @Test
     void noTokenOrSecretReachesTheAuditFiles() throws Exception {
         String apiToken;
         try (TestServer server = TestServer.start(data); BerthClient admin = server.client()) {

@@ -2,6 +2,8 @@ package dev.berth.server.sessions;
 
 import dev.berth.api.model.SessionState;
 import dev.berth.api.units.Durations;
+import dev.berth.server.audit.AuditEvent;
+import dev.berth.server.audit.AuditSink;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import dev.berth.server.lifecycle.Lifetime;
 import dev.berth.server.store.SessionRecord;
@@ -9,6 +11,7 @@ import dev.berth.server.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -39,6 +42,7 @@ final class Reaper implements AutoCloseable {
     private volatile Instant plannedWake = Instant.MAX;
     private volatile boolean closed;
     private Thread thread;
+    private volatile AuditSink audit = AuditSink.NONE;
 
     Reaper(Store store, SessionLifecycle lifecycle, CommandStates commands, Activity activity, LifecyclePolicy policy,
             Clock clock) {
@@ -48,6 +52,15 @@ final class Reaper implements AutoCloseable {
         this.activity = activity;
         this.policy = policy;
         this.clock = clock;
+    }
+
+    /** Where the reaper's own stops and expiries are recorded (no user asked for them: the principal is the server). */
+    void audit(AuditSink sink) {
+        audit = sink;
+    }
+
+    private void recorded(String id, String action, String reason) {
+        audit.record(AuditEvent.draft("system", "system", null, id, "session/" + id, action, "ok", Map.of("reason", reason)));
     }
 
     void start() {
@@ -138,7 +151,9 @@ final class Reaper implements AutoCloseable {
             if (s.state() == SessionState.RUNNING || s.state() == SessionState.STOPPED) {
                 Optional<Instant> end = life.endsAt(s.createdAt());
                 if (end.isPresent() && !end.get().isAfter(now)) {
-                    lifecycle.expire(s, "reached its maximum lifetime of " + Durations.format(life.maxLifetime()));
+                    String why = "reached its maximum lifetime of " + Durations.format(life.maxLifetime());
+                    lifecycle.expire(s, why);
+                    recorded(id, "session.expire", why);
                     return Optional.<Instant>empty();
                 }
             }
@@ -150,12 +165,16 @@ final class Reaper implements AutoCloseable {
                     activity.touch(id, now);
                 } else if (life.idleStopAt(activity.last(s)).map(t -> !t.isAfter(now)).orElse(false)) {
                     // (the commands that just ended may have moved the last activity on)
-                    lifecycle.stop(s, "idle for " + Durations.format(life.idleTimeout()));
+                    String why = "idle for " + Durations.format(life.idleTimeout());
+                    lifecycle.stop(s, why);
+                    recorded(id, "session.idle-stop", why);
                     LOG.log(System.Logger.Level.INFO, "session {0} stopped after {1} idle", id,
                             Durations.format(life.idleTimeout()));
                 }
             } else if (s.state() == SessionState.STOPPED && !life.reclaimAt(s.createdAt(), activity.last(s)).isAfter(now)) {
-                lifecycle.expire(s, "inactive for " + Durations.format(life.retention()));
+                String why = "inactive for " + Durations.format(life.retention());
+                lifecycle.expire(s, why);
+                recorded(id, "session.expire", why);
             }
             return store.session(id).flatMap(this::deadline);
         });

@@ -301,6 +301,11 @@ public final class SessionService implements AutoCloseable {
         return commandStates;
     }
 
+    /** Where the server's own session stops and expiries are recorded. */
+    public void audit(dev.berth.server.audit.AuditSink sink) {
+        reaper.audit(sink);
+    }
+
     /** Tells {@code listener} of every command end the server learns of from now on. */
     public void onCommandEnd(CommandEnds listener) {
         commandStates.onEnd(listener);
