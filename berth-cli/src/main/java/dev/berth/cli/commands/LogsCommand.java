@@ -44,8 +44,13 @@ public final class LogsCommand implements Callable<Integer> {
                     AuditRecord e = Json.mapper().treeToValue(n.get("event"), AuditRecord.class);
                     AuditCommand.print(System.out, "▶ " + AuditCommand.describe(e) + "\n");
                 } else if (type.equals("output")) {
-                    AuditCommand.print(n.path("stream").asText().equals("stderr") ? System.err : System.out,
-                            n.path("text").asText());
+                    java.io.PrintStream to = n.path("stream").asText().equals("stderr") ? System.err : System.out;
+                    if (n.has("base64")) { // output that is not UTF-8 comes as it was, in base64
+                        to.write(java.util.Base64.getDecoder().decode(n.get("base64").asText()));
+                        to.flush();
+                    } else {
+                        AuditCommand.print(to, n.path("text").asText());
+                    }
                 }
             });
         }

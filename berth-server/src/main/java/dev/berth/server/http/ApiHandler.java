@@ -56,7 +56,7 @@ public final class ApiHandler extends Handler.Abstract {
                 principal = authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
             } catch (ApiException e) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"berth\"");
-                audit.record(AuditEvent.draft("anonymous", "none", source(request), null, null, "auth.rejected",
+                audit.record(AuditEvent.draft("anonymous", "none", Exchange.sourceOf(request), null, null, "auth.rejected",
                         "denied", Map.of("call", request.getMethod() + " " + Request.getPathInContext(request),
                                 "reason", e.getMessage())));
                 throw e;
@@ -123,10 +123,6 @@ public final class ApiHandler extends Handler.Abstract {
                 : route.audit() != null ? route.audit() : route.method() + " " + route.path();
         audit.record(AuditEvent.draft(p.user(), p.authMethod(), x.source(), x.auditSession(), x.auditResource(), action,
                 outcome, x.auditDetails()));
-    }
-
-    private static String source(Request request) {
-        return Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request);
     }
 
     /** Answers the error; the code it answered with. */

@@ -49,6 +49,11 @@ public final class Exchange {
 
     /** The client's address, {@code host:port}. */
     String source() {
+        return sourceOf(request);
+    }
+
+    /** A request's client address, {@code host:port}, as the audit records it. */
+    static String sourceOf(Request request) {
         return Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request);
     }
 

@@ -120,7 +120,12 @@ abstract sealed class OutputStreamer {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("type", d.stderr() ? "stderr" : "stdout");
             m.put("offset", d.offset());
-            ByteBuffer data = d.data();
+            putData(m, d.data());
+            line(m, false);
+        }
+
+        /** Output bytes as JSON: {@code text} when they are valid UTF-8, else {@code base64}, never lossy. */
+        static void putData(Map<String, Object> m, ByteBuffer data) {
             try {
                 m.put("text", StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
@@ -131,7 +136,6 @@ abstract sealed class OutputStreamer {
                 data.duplicate().get(bytes);
                 m.put("base64", Base64.getEncoder().encodeToString(bytes));
             }
-            line(m, false);
         }
 
         @Override

@@ -10,8 +10,6 @@ import dev.berth.server.identity.Access;
 import dev.berth.server.sessions.CommandService;
 import dev.berth.server.sessions.SessionService;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,8 +132,7 @@ public final class SessionLogRoutes {
         m.put("command", cid);
         m.put("stream", d.stderr() ? "stderr" : "stdout");
         m.put("offset", d.offset());
-        ByteBuffer data = d.data().duplicate();
-        m.put("text", StandardCharsets.UTF_8.decode(data).toString());
+        OutputStreamer.NdJson.putData(m, d.data());
         return m;
     }
 }

@@ -47,7 +47,7 @@ public final class SessionRoutes {
         CreateSessionRequest request = x.body(CreateSessionRequest.class, CreateSessionRequest.DEFAULTS);
         Principal p = x.principal();
         if (request.runtime() != null) {
-            String name = request.runtime().contains("@") ? RuntimeRecord.nameOf(request.runtime()) : request.runtime();
+            String name = RuntimeRecord.nameOf(request.runtime());
             x.audit("runtime", request.runtime());
             if (!p.mayRun(name)) {
                 // as if it did not exist: a user learns nothing of runtimes they may not run

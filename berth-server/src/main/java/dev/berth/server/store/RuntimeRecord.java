@@ -10,9 +10,10 @@ public record RuntimeRecord(String name, int version, Instant createdAt, Runtime
         return name + "@" + version;
     }
 
-    /** The name in a stored {@link #ref()}. */
+    /** The name in a {@link #ref()}, or in a bare {@code NAME} as clients may give it. */
     public static String nameOf(String ref) {
-        return ref.substring(0, ref.lastIndexOf('@'));
+        int at = ref.lastIndexOf('@');
+        return at < 0 ? ref : ref.substring(0, at);
     }
 
     /** The version in a stored {@link #ref()}. */
