@@ -62,6 +62,23 @@ public enum ErrorCode {
     IMAGE_TOO_LARGE(413, "image_too_large"),
     /** The session's agent does not answer on its port (starting, crashed, or never listening). */
     AGENT_UNAVAILABLE(503, "agent_unavailable"),
+    /** A gateway connection that no running session's shim made (or whose session is gone). */
+    GATEWAY_UNKNOWN_SESSION(403, "gateway_unknown_session"),
+    /** A model call whose key is not the placeholder Berth gave this session. */
+    GATEWAY_KEY_INVALID(401, "gateway_key_invalid"),
+    /** The session's token or cost budget is spent: no further model calls. */
+    BUDGET_EXHAUSTED(429, "budget_exhausted"),
+    MODEL_PROVIDER_NOT_CONFIGURED(404, "model_provider_not_configured"),
+    /** The gateway could not reach, or got no answer from, the upstream it forwards to. */
+    UPSTREAM_UNAVAILABLE(502, "upstream_unavailable"),
+    /** The session's egress policy does not allow this destination. */
+    EGRESS_DENIED(403, "egress_denied"),
+    /** The MCP tool exists upstream but this session's runtime or role may not call it. */
+    TOOL_DENIED(403, "tool_denied"),
+    SECRET_NOT_FOUND(404, "secret_not_found"),
+    INVALID_SECRET_NAME(400, "invalid_secret_name"),
+    /** No usable key for the secrets store (missing, unreadable or the wrong one for what is stored). */
+    SECRETS_KEY_UNAVAILABLE(503, "secrets_key_unavailable"),
     INTERNAL(500, "internal_error");
 
     private final int httpStatus;

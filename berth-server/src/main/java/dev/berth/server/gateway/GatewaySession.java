@@ -1,0 +1,39 @@
+package dev.berth.server.gateway;
+
+import java.util.Objects;
+
+/**
+ * The running session a gateway request comes from, as the gateway's services see it. The shim of
+ * the session's sandbox names it on every connection (see {@link GatewayServer}); nothing the
+ * sandbox sends can change it.
+ *
+ * @param sessionId the session
+ * @param owner the user who owns the session: what the session's agent does is done on their behalf
+ * @param runtime the runtime version it runs ({@code name@version}), or null for a plain session
+ * @param modelKey the placeholder API key Berth put in the sandbox's environment for model SDKs;
+ *     a model call must present exactly this one
+ */
+public record GatewaySession(String sessionId, String owner, String runtime, String modelKey) {
+    /** The request attribute under which the gateway's handlers find the caller's session. */
+    public static final String ATTRIBUTE = GatewaySession.class.getName();
+
+    public GatewaySession {
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(modelKey, "modelKey");
+    }
+
+    /** The runtime's name without its version, or null for a plain session. */
+    public String runtimeName() {
+        if (runtime == null) {
+            return null;
+        }
+        int at = runtime.lastIndexOf('@');
+        return at < 0 ? runtime : runtime.substring(0, at);
+    }
+
+    /** The session of a request the gateway's front handler let through. */
+    public static GatewaySession of(org.eclipse.jetty.server.Request request) {
+        return (GatewaySession) Objects.requireNonNull(request.getAttribute(ATTRIBUTE), "no gateway session on request");
+    }
+}
