@@ -11,6 +11,10 @@ import dev.berth.server.audit.AuditTrail;
 import dev.berth.server.audit.CommandAudit;
 import dev.berth.server.config.ConfigException;
 import dev.berth.server.config.ServerConfig;
+import dev.berth.server.gateway.GatewayNetwork;
+import dev.berth.server.gateway.GatewayServer;
+import dev.berth.server.gateway.GatewayTags;
+import dev.berth.server.gateway.egress.EgressProxy;
 import dev.berth.server.http.ApiHandler;
 import dev.berth.server.http.AuditRoutes;
 import dev.berth.server.http.CommandRoutes;
@@ -79,12 +83,14 @@ public final class BerthServer implements AutoCloseable {
     /** The OIDC verifier and the audit trail: closed last (so that stopping is recorded too), in this order. */
     private final List<AutoCloseable> lastToClose;
     private final Followers followers;
+    private final GatewayServer gateway;
 
-    private BerthServer(Followers followers, List<AutoCloseable> lastToClose, ServerConfig config, Server jetty, ServerConnector connector, Store store,
+    private BerthServer(GatewayServer gateway, Followers followers, List<AutoCloseable> lastToClose, ServerConfig config, Server jetty, ServerConnector connector, Store store,
             SessionService sessions, SandboxDriver driver, String startupPhases, AgentSupervisor agents,
             AgentClient agentClient, RuntimeService runtimes) {
         this.lastToClose = lastToClose;
         this.followers = followers;
+        this.gateway = gateway;
         this.runtimes = runtimes;
         this.agents = agents;
         this.agentClient = agentClient;
@@ -134,7 +140,9 @@ public final class BerthServer implements AutoCloseable {
         Clock clock = clockMillis();
         RuntimeService runtimes = new RuntimeService(config.dataDir().resolve("runtimes"), config.runtimes(), store,
                 driver.imageIds(), config.runtimes().registryAuthFile(), clock);
-        SessionService sessions = new SessionService(config, store, driver, runtimes, clock);
+        GatewayTags tags = GatewayTags.loadOrCreate(config.dataDir().resolve("gateway").resolve("tag.key"));
+        GatewayNetwork gatewayNetwork = new GatewayNetwork(tags, config.dataDir().resolve("gateway.sock"), config.gateway(), store);
+        SessionService sessions = new SessionService(config, store, driver, runtimes, gatewayNetwork, clock);
         CommandService commands = new CommandService(config, store, driver, sessions, clock);
         AgentClient agentClient = new AgentClient();
         AgentSupervisor agents = new AgentSupervisor(runtimes, sessions, commands, agentClient, clock);
@@ -142,6 +150,9 @@ public final class BerthServer implements AutoCloseable {
         sessions.audit(sink);
         commands.tap(trail.ttys());
         sessions.watch(agents); // before reconcile, which re-adopts running agents
+        GatewayServer gateway = new GatewayServer(config.dataDir().resolve("gateway.sock"), gatewayNetwork, List.of(),
+                new EgressProxy(gatewayNetwork::rules, sink));
+        gateway.start(); // before re-adopted agents call it
         long tReconcile = System.nanoTime();
         sessions.reconcile();
         commands.forEachTerminal(trail.ttys()::resume);
@@ -203,6 +214,7 @@ public final class BerthServer implements AutoCloseable {
         try {
             jetty.start();
         } catch (IOException e) {
+            gateway.close();
             agents.close();
             agentClient.close();
             runtimes.close();
@@ -215,7 +227,7 @@ public final class BerthServer implements AutoCloseable {
         // where a restart's downtime goes: clients of every session wait for it
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
-        return new BerthServer(followers, lastToClose, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
+        return new BerthServer(gateway, followers, lastToClose, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
                 runtimes);
     }
 
@@ -272,6 +284,7 @@ public final class BerthServer implements AutoCloseable {
         try {
             followers.stopAll(); // endless follows would hold the stop up until its timeout
             jetty.stop();
+            gateway.close(); // sandboxes' tunnels and model streams end here; their sessions run on
             agents.close(); // agents run on in their sandboxes; the next server adopts them
             agentClient.close();
             runtimes.close();

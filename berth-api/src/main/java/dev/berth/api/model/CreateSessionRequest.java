@@ -12,6 +12,8 @@ import java.util.Map;
  *     created, whatever it is doing; 0 asks for no limit beyond the server's own
  * @param runtime {@code NAME} or {@code NAME@VERSION}: start the runtime's agent in the session;
  *     absent, a plain session
+ * @param egress destinations beyond the gateway this session's sandbox may reach; absent, only what
+ *     the server grants every session and its runtime
  */
 public record CreateSessionRequest(
         String id,
@@ -20,9 +22,15 @@ public record CreateSessionRequest(
         Long idleTimeoutSeconds,
         Long retentionSeconds,
         Long maxLifetimeSeconds,
-        String runtime) {
+        String runtime,
+        Egress egress) {
 
     public static final CreateSessionRequest DEFAULTS = new CreateSessionRequest(null, null, null, null, null, null, null);
+
+    public CreateSessionRequest(String id, Map<String, String> env, Limits limits, Long idleTimeoutSeconds,
+            Long retentionSeconds, Long maxLifetimeSeconds, String runtime) {
+        this(id, env, limits, idleTimeoutSeconds, retentionSeconds, maxLifetimeSeconds, runtime, null);
+    }
 
     public CreateSessionRequest(String id, Map<String, String> env, Limits limits, Long idleTimeoutSeconds,
             Long retentionSeconds, Long maxLifetimeSeconds) {

@@ -1,6 +1,7 @@
 package dev.berth.cli.commands;
 
 import dev.berth.api.model.CreateSessionRequest;
+import dev.berth.api.model.Egress;
 import dev.berth.api.model.Limits;
 import dev.berth.api.model.SessionInfo;
 import dev.berth.api.model.SessionState;
@@ -66,14 +67,21 @@ public final class SessionCommand {
         @Option(names = "--runtime", paramLabel = "NAME[@VERSION]", description = "Start from a deployed runtime: its root filesystem, env and working dir, with its entrypoint running as the session's agent (default version: the newest).")
         String runtime;
 
+        @Option(names = "--allow-domain", paramLabel = "HOST[:PORT]", description = "Let the sandbox reach this host (or *.domain) through the gateway's HTTPS proxy; port 443 unless given (repeatable).")
+        List<String> allowDomains;
+
+        @Option(names = "--allow-cidr", paramLabel = "CIDR[:PORT[-PORT]][/udp]", description = "Let the sandbox connect directly to these addresses over routed networking (repeatable; any turns routed networking on).")
+        List<String> allowCidrs;
+
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
         @Override
         public Integer call() {
             Limits limits = new Limits(memory, cpus, pids, disk);
+            Egress egress = allowDomains == null && allowCidrs == null ? null : new Egress(allowDomains, allowCidrs);
             SessionInfo s = Connected.of(spec).client().createSession(new CreateSessionRequest(id, env, limits,
-                    seconds(idleTimeout), seconds(retention), seconds(maxLifetime), runtime));
+                    seconds(idleTimeout), seconds(retention), seconds(maxLifetime), runtime, egress));
             if (json) {
                 JsonOut.print(System.out, s);
             } else {

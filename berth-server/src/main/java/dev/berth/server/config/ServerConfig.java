@@ -1,6 +1,7 @@
 package dev.berth.server.config;
 
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.server.gateway.GatewayConfig;
 import dev.berth.server.identity.oidc.OidcConfig;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.time.Duration;
  * @param tls TLS for the API port, or plain HTTP (loopback only unless insecure)
  * @param audit what the audit trail records and where it is exported
  * @param oidc the OpenID Connect issuer whose JWTs are accepted as bearer tokens; null: none
+ * @param gateway what the gateway forwards and where sandboxes may connect
  */
 public record ServerConfig(
         String host,
@@ -32,7 +34,8 @@ public record ServerConfig(
         RuntimePolicy runtimes,
         TlsConfig tls,
         AuditPolicy audit,
-        OidcConfig oidc) {
+        OidcConfig oidc,
+        GatewayConfig gateway) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7760;
@@ -44,41 +47,46 @@ public record ServerConfig(
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
                 DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT, RuntimePolicy.DEFAULTS, TlsConfig.NONE,
-                AuditPolicy.DEFAULTS, null);
+                AuditPolicy.DEFAULTS, null, GatewayConfig.EMPTY);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway);
     }
 
     public ServerConfig withLifecycle(LifecyclePolicy l) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway);
     }
 
     public ServerConfig withOutputRetain(long bytes) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway);
     }
 
     public ServerConfig withStreamHeartbeat(Duration every) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit, oidc, gateway);
     }
 
     public ServerConfig withRuntimes(RuntimePolicy r) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit, oidc, gateway);
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit, oidc, gateway);
     }
 
     public ServerConfig withAudit(AuditPolicy a) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, a, oidc);
+                runtimes, tls, a, oidc, gateway);
     }
 
     public ServerConfig withOidc(OidcConfig o) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, audit, o);
+                runtimes, tls, audit, o, gateway);
+    }
+
+    public ServerConfig withGateway(GatewayConfig g) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
+                runtimes, tls, audit, oidc, g);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */

@@ -32,7 +32,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * the sandboxes' shims connect to. A shim opens each relayed connection with a PROXY protocol v2
  * header whose TLV {@link #TLV_SESSION_TAG} names its session; a connection without a genuine tag
  * is refused before any service sees it. Services are mounted by path prefix ({@code /model/…},
- * {@code /mcp}); {@code CONNECT} requests go to the egress proxy.
+ * {@code /mcp}); {@code CONNECT} requests and plain-HTTP proxy requests (for another host) go to the
+ * egress proxy.
  */
 public final class GatewayServer implements AutoCloseable {
     /** The PROXY v2 TLV type (from the range the spec leaves to applications) that carries the tag. */
@@ -138,6 +139,10 @@ public final class GatewayServer implements AutoCloseable {
             this.sessions = sessions;
             this.mounts = mounts;
             this.connect = connect;
+            mounts.forEach(m -> addBean(m.handler())); // started and stopped with the server
+            if (connect != null) {
+                addBean(connect);
+            }
         }
 
         @Override
@@ -154,7 +159,7 @@ public final class GatewayServer implements AutoCloseable {
                 return true;
             }
             request.setAttribute(GatewaySession.ATTRIBUTE, session.get());
-            if (HttpMethod.CONNECT.is(request.getMethod())) {
+            if (HttpMethod.CONNECT.is(request.getMethod()) || !toGateway(request)) {
                 if (connect != null && connect.handle(request, response, callback)) {
                     return true;
                 }
@@ -169,6 +174,12 @@ public final class GatewayServer implements AutoCloseable {
             }
             error(response, callback, ErrorCode.ROUTE_NOT_FOUND, "no gateway service at " + path);
             return true;
+        }
+
+        /** A request for the gateway itself, not a plain-HTTP proxy request for some other host. */
+        private static boolean toGateway(Request request) {
+            String host = request.getHttpURI().getHost();
+            return host == null || host.equals(GatewayAddress.HOST) || host.equals("localhost");
         }
     }
 }

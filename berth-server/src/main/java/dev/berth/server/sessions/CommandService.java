@@ -96,7 +96,7 @@ public final class CommandService {
             store.insertCommand(record);
             sessions.touch(sessionId);
             try {
-                RunningCommand rc = sandbox.spawn(new CommandSpec(cid, argv, EnvCheck.commandEnv(s, extraEnv), cwd, stdin,
+                RunningCommand rc = sandbox.spawn(new CommandSpec(cid, argv, EnvCheck.commandEnv(s, sessions.networkEnv(s), extraEnv), cwd, stdin,
                         timeout, config.outputRetainBytes(), terminal));
                 if (terminal != null) {
                     tap.started(record, rc, terminal);

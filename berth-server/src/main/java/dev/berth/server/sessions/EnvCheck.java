@@ -29,8 +29,11 @@ final class EnvCheck {
         });
     }
 
-    /** Nothing of the host's environment leaks in: only these defaults and what the client set. */
-    static Map<String, String> commandEnv(SessionRecord s, Map<String, String> commandEnv) {
+    /**
+     * Nothing of the host's environment leaks in: only these defaults, where the gateway is (with the
+     * session's placeholder keys), and what the client set.
+     */
+    static Map<String, String> commandEnv(SessionRecord s, Map<String, String> networkEnv, Map<String, String> commandEnv) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.put("HOME", "/root");
@@ -40,6 +43,7 @@ final class EnvCheck {
         env.put("LANG", "C.UTF-8");
         env.put("HOSTNAME", s.id());
         env.put("BERTH_SESSION_ID", s.id());
+        env.putAll(networkEnv);
         env.putAll(s.env());
         env.putAll(commandEnv);
         return env;

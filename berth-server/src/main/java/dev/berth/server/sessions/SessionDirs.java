@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * {@code state/} (the driver's: sockets, command output) and, for a runtime's session, {@code rootfs/}
  * (its writable layer over the runtime's shared tree).
  */
-record SessionDirs(Path root, RootResolver roots) {
+record SessionDirs(Path root, RootResolver roots, SessionNetwork network) {
 
     /** What a session's {@code /} is made of: a runtime's tree under the given writable layer, or the host's. */
     @FunctionalInterface
@@ -33,7 +33,7 @@ record SessionDirs(Path root, RootResolver roots) {
     SandboxSpec spec(SessionRecord s) {
         Path dir = session(s.id());
         return new SandboxSpec(s.id(), dir.resolve("state"), dir.resolve("workspace"), s.limits(),
-                s.runtime() == null ? RootFs.host() : roots.rootFor(s, dir.resolve("rootfs")));
+                s.runtime() == null ? RootFs.host() : roots.rootFor(s, dir.resolve("rootfs")), network.sandboxNetwork(s));
     }
 
     /** The workspace's own file system; only sessions with a disk quota have one. */

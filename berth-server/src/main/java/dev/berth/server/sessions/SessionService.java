@@ -13,6 +13,7 @@ import dev.berth.sandbox.spi.SandboxSpec;
 import dev.berth.sandbox.workspace.SpareImages;
 import dev.berth.sandbox.workspace.WorkspaceImage;
 import dev.berth.server.config.ServerConfig;
+import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.server.lifecycle.Lifetime;
 import dev.berth.server.runtimes.RuntimeService;
 import dev.berth.server.store.RuntimeRecord;
@@ -47,16 +48,20 @@ public final class SessionService implements AutoCloseable {
     private final Optional<String> quotaUnavailable;
     private final SpareImages spares;
     private final RuntimeService runtimes;
+    private final SessionNetwork network;
 
-    public SessionService(ServerConfig config, Store store, SandboxDriver driver, RuntimeService runtimes, Clock clock) {
+    public SessionService(ServerConfig config, Store store, SandboxDriver driver, RuntimeService runtimes,
+            SessionNetwork network, Clock clock) {
         this.config = config;
+        this.network = network;
         this.runtimes = runtimes;
         this.store = store;
         this.driver = driver;
         this.clock = clock;
         this.dirs = new SessionDirs(config.dataDir().resolve("sessions"), (s, writable) -> runtimes.rootFor(
                 runtimes.forSession(s).orElseThrow(() -> new ApiException(ErrorCode.RUNTIME_NOT_FOUND,
-                        "session " + s.id() + " runs " + s.runtime() + ", which is no longer deployed")), writable));
+                        "session " + s.id() + " runs " + s.runtime() + ", which is no longer deployed")), writable),
+                network);
         this.commandStates = new CommandStates(store, driver, dirs, activity);
         this.lifecycle = new SessionLifecycle(store, driver, dirs, commandStates, activity, clock);
         this.reaper = new Reaper(store, lifecycle, commandStates, activity, config.lifecycle(), clock);
@@ -105,7 +110,8 @@ public final class SessionService implements AutoCloseable {
                 seconds("maxLifetimeSeconds", request.maxLifetimeSeconds(), true));
         Instant now = clock.instant();
         SessionRecord record = new SessionRecord(id, SessionState.CREATING, null, driver.name(), now, now, limits, env,
-                lifetime, disk, runtime == null ? null : runtime.ref(), owner, List.of());
+                lifetime, disk, runtime == null ? null : runtime.ref(), owner, List.of(), egress(request.egress()));
+        network.check(record);
         return lifecycle.withLock(id, () -> {
             if (!store.insertSession(record)) {
                 boolean expired = store.session(id).map(s -> s.state() == SessionState.EXPIRED).orElse(false);
@@ -127,6 +133,15 @@ public final class SessionService implements AutoCloseable {
                 throw e;
             }
         });
+    }
+
+    private static EgressRules egress(dev.berth.api.model.Egress asked) {
+        return asked == null ? EgressRules.NONE : new EgressRules(asked.domains(), asked.cidrs());
+    }
+
+    /** What the session's processes are told about its network (the gateway's address, placeholder keys). */
+    Map<String, String> networkEnv(SessionRecord s) {
+        return network.env(s);
     }
 
     private ResourceLimits resolve(Limits requested) {

@@ -2,6 +2,7 @@ package dev.berth.server.store;
 
 import dev.berth.api.model.SessionState;
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.server.lifecycle.Lifetime;
 import java.time.Instant;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param runtime the runtime version it runs ({@code name@version}); null for a plain session
  * @param owner the user who created it
  * @param sharedWith who else may use it: {@code user:NAME} and {@code group:NAME}
+ * @param egress where its sandbox may connect beyond the gateway, on top of the server's and its runtime's rules
  */
 public record SessionRecord(
         String id,
@@ -29,17 +31,19 @@ public record SessionRecord(
         long diskQuotaBytes,
         String runtime,
         String owner,
-        java.util.List<String> sharedWith) {
+        java.util.List<String> sharedWith,
+        EgressRules egress) {
 
     public SessionRecord {
         env = Map.copyOf(env);
         sharedWith = java.util.List.copyOf(sharedWith);
+        egress = egress == null ? EgressRules.NONE : egress;
     }
 
     public SessionRecord withState(SessionState s, String reason, Instant at) {
         Instant last = at.isAfter(lastActivityAt) ? at : lastActivityAt;
         return new SessionRecord(id, s, reason, driver, createdAt, last, limits, env, lifetime, diskQuotaBytes, runtime,
-                owner, sharedWith);
+                owner, sharedWith, egress);
     }
 
     /** Same state, later activity (never earlier). */
@@ -49,6 +53,6 @@ public record SessionRecord(
 
     public SessionRecord withSharedWith(java.util.List<String> shares) {
         return new SessionRecord(id, state, stateReason, driver, createdAt, lastActivityAt, limits, env, lifetime,
-                diskQuotaBytes, runtime, owner, shares);
+                diskQuotaBytes, runtime, owner, shares, egress);
     }
 }

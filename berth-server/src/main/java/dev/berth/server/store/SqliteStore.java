@@ -1,6 +1,7 @@
 package dev.berth.server.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.api.Json;
 import dev.berth.api.model.CommandState;
 import dev.berth.api.model.ExitStatus;
@@ -35,6 +36,7 @@ import org.flywaydb.core.Flyway;
 public final class SqliteStore implements Store {
     private static final TypeReference<Map<String, String>> ENV = new TypeReference<>() {};
     private static final TypeReference<List<String>> ARGV = new TypeReference<>() {};
+    private static final TypeReference<EgressRules> EGRESS = new TypeReference<>() {};
     private static final TypeReference<RuntimeSpec> SPEC = new TypeReference<>() {};
 
     /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
@@ -85,8 +87,8 @@ public final class SqliteStore implements Store {
         try (PreparedStatement p = db.prepareStatement("""
                 INSERT INTO sessions (id, state, driver, created_at, last_activity_at, memory_bytes, cpu_millis, pids, env_json,
                                       state_reason, idle_timeout_ms, retention_ms, max_lifetime_ms, disk_quota_bytes, runtime,
-                                      owner, shared_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
+                                      owner, shared_json, egress_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
             p.setString(1, r.id());
             p.setString(2, r.state().wire());
             p.setString(3, r.driver());
@@ -104,6 +106,7 @@ public final class SqliteStore implements Store {
             p.setString(15, r.runtime());
             p.setString(16, r.owner());
             p.setString(17, json(r.sharedWith()));
+            p.setString(18, json(r.egress()));
             return p.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new StoreException("insert session " + r.id(), e);
@@ -188,7 +191,8 @@ public final class SqliteStore implements Store {
                 rs.getLong("disk_quota_bytes"),
                 rs.getString("runtime"),
                 rs.getString("owner"),
-                parse(rs.getString("shared_json"), ARGV)), args);
+                parse(rs.getString("shared_json"), ARGV),
+                parse(rs.getString("egress_json"), EGRESS)), args);
     }
 
     @Override

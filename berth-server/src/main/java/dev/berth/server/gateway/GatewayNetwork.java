@@ -1,0 +1,77 @@
+package dev.berth.server.gateway;
+
+import dev.berth.api.model.ApiException;
+import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.SessionState;
+import dev.berth.sandbox.spi.SandboxNetwork;
+import dev.berth.server.gateway.egress.DomainRule;
+import dev.berth.server.gateway.egress.EgressRules;
+import dev.berth.server.sessions.SessionNetwork;
+import dev.berth.server.store.SessionRecord;
+import dev.berth.server.store.Store;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Ties sessions to the gateway: every sandbox gets the gateway at its fixed address (with the
+ * session's connection tag, which only its shim knows), its processes get the gateway's URLs and the
+ * session's placeholder model key, and a shim's connection is traced back to its running session.
+ */
+public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
+    private final GatewayTags tags;
+    private final Path socket;
+    private final GatewayConfig config;
+    private final Store store;
+
+    public GatewayNetwork(GatewayTags tags, Path socket, GatewayConfig config, Store store) {
+        this.tags = tags;
+        this.socket = socket;
+        this.config = config;
+        this.store = store;
+    }
+
+    @Override
+    public SandboxNetwork sandboxNetwork(SessionRecord s) {
+        return new SandboxNetwork(socket, tags.connectionTag(s.id()), null);
+    }
+
+    @Override
+    public Map<String, String> env(SessionRecord s) {
+        return GatewayAddress.sandboxEnv(tags.modelKey(s.id()));
+    }
+
+    @Override
+    public void check(SessionRecord s) {
+        for (String d : s.egress().domains()) {
+            try {
+                DomainRule.parse(d);
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(ErrorCode.INVALID_FIELD, "egress.domains: " + e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public Optional<GatewaySession> byTag(String tag) {
+        return tags.sessionOf(tag)
+                .flatMap(store::session)
+                .filter(s -> s.state() == SessionState.RUNNING)
+                .map(s -> new GatewaySession(s.id(), s.owner(), s.runtime(), tags.modelKey(s.id())));
+    }
+
+    /** Where a session may connect: what every session gets, its runtime's, and its own. */
+    public EgressRules rules(GatewaySession session) {
+        EgressRules own = store.session(session.sessionId()).map(SessionRecord::egress).orElse(EgressRules.NONE);
+        return config.egress().forRuntime(session.runtimeName()).plus(own);
+    }
+
+    /** The same for a stored session (its sandbox's routed destinations). */
+    public EgressRules rules(SessionRecord s) {
+        String runtimeName = s.runtime() == null ? null : s.runtime().substring(0, Math.max(s.runtime().lastIndexOf('@'), 0));
+        if (s.runtime() != null && runtimeName.isEmpty()) {
+            runtimeName = s.runtime();
+        }
+        return config.egress().forRuntime(runtimeName).plus(s.egress());
+    }
+}
