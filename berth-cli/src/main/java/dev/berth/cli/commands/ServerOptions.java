@@ -9,6 +9,7 @@ import dev.berth.server.config.AuditPolicy;
 import dev.berth.server.config.RuntimePolicy;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.config.TlsConfig;
+import dev.berth.server.gateway.GatewayConfig;
 import dev.berth.server.identity.oidc.OidcConfig;
 import dev.berth.server.lifecycle.LifecyclePolicy;
 import dev.berth.server.lifecycle.Lifetime;
@@ -110,6 +111,10 @@ final class ServerOptions {
             description = "How far clocks may disagree when checking exp/nbf/iat (default 60s, at most 5m).")
     Duration oidcClockSkew;
 
+    @Option(names = "--gateway-config", paramLabel = "FILE",
+            description = "The gateway's TOML file: model APIs and their key's secret name, prices, upstream MCP servers, egress rules (see docs/gateway.md). Without it the gateway forwards nothing and sandboxes reach nothing.")
+    Path gatewayConfig;
+
     /** Only to measure what the audit costs: nothing is recorded. */
     @Option(names = "--audit-off", hidden = true)
     boolean auditOff;
@@ -162,6 +167,9 @@ final class ServerOptions {
             config = config.withOidc(oidc);
         } else if (oidcAudience != null || oidcRoles != null || oidcUserClaim != null || oidcGroupsClaim != null) {
             throw new IllegalArgumentException("the --oidc-* options go with --oidc-issuer URL");
+        }
+        if (gatewayConfig != null) {
+            config = config.withGateway(GatewayConfig.load(gatewayConfig.toAbsolutePath()));
         }
         if (outputBuffer != null) {
             if (outputBuffer < (64 << 10)) {
@@ -221,6 +229,7 @@ final class ServerOptions {
             oidcRoles.forEach((g, r) -> args.addAll(List.of("--oidc-role", g + "=" + r)));
         }
         option(args, "--oidc-clock-skew", oidcClockSkew == null ? null : Durations.format(oidcClockSkew));
+        option(args, "--gateway-config", absolute(gatewayConfig));
         return args;
     }
 
