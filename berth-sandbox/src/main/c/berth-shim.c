@@ -58,6 +58,9 @@
 #define REQ_IDLE_MS 60000           /* a request connection must deliver its message by then */
 #define CHILD_REPLY_MS 30000        /* sandbox init / spawn helper must report by then */
 #define FIRST_WATCH_MS 5000         /* output is held for the first watcher at most this long */
+#define GATEWAY_PORT 7761           /* where the sandbox finds the gateway, on its own loopback */
+#define MAX_GW_RELAYS 64            /* gateway connections relayed at once; more wait in the backlog */
+#define MAX_GW_TAG 512              /* the session tag's bytes (the gateway reads <= 1 KiB of PROXY header) */
 
 struct config {
     const char *state, *hostname, *workspace;
@@ -65,6 +68,7 @@ struct config {
     unsigned long uid_base, uid_count;
     const char **cgroups, **robinds;
     int ncgroups, nrobinds;
+    const char *gateway, *gateway_tag_file; /* the host's gateway socket, and where its tag for us is */
 };
 
 struct buf {
@@ -140,7 +144,12 @@ static struct {
     int warm_fd;                    /* our end of its socketpair */
     int warm_want;                  /* fork a new one once this loop iteration is done */
     int warm_ready;                 /* it has said "R": joined and serving */
-} g = { .statefd = -1, .cmdfd = -1, .listenfd = -1, .sigfd = -1, .warm_fd = -1 };
+    int gw_fd;                      /* 127.0.0.1:7761 in the sandbox's netns, -1 without a gateway */
+    unsigned char gw_hdr[31 + MAX_GW_TAG + 1]; /* the PROXY v2 header with the tag (+ its file's newline) */
+    size_t gw_hdr_len;
+    pid_t gw_relays[MAX_GW_RELAYS]; /* live gateway relays (0 = free slot) */
+    int ngw_relays;
+} g = { .statefd = -1, .cmdfd = -1, .listenfd = -1, .sigfd = -1, .warm_fd = -1, .gw_fd = -1 };
 
 static char g_err[512];
 static char rbuf[READ_CHUNK];
@@ -1028,6 +1037,7 @@ static __attribute__((noreturn)) void helper_main(struct spawn_req *r, int in_r,
     if (rep != 3 && dup3(rep, 3, O_CLOEXEC) < 0)
         _exit(1);
     close_range(4, ~0U, 0); /* nothing of the daemon may reach the sandbox */
+    explicit_bzero(g.gw_hdr, sizeof g.gw_hdr); /* nor the gateway tag */
     set_oom_adj("0");
     if (join_cgroups(getpid()) == 0 && enter_sandbox() == 0) {
         int master = r->rows ? open_pty(r) : -1;
@@ -1096,6 +1106,7 @@ static __attribute__((noreturn)) void warm_main(int sock)
         _exit(1);
     dup2(0, 2);             /* the daemon's /dev/null: shim.log stays with the daemon */
     close_range(4, ~0U, 0); /* nothing of the daemon may reach the sandbox */
+    explicit_bzero(g.gw_hdr, sizeof g.gw_hdr); /* nor the gateway tag: our clones become its commands */
     int devnull = fcntl(0, F_DUPFD_CLOEXEC, 4); /* stdio between requests */
     if (devnull < 0)
         _exit(1);
@@ -1908,6 +1919,8 @@ static void req_signal(struct conn *k, const char *b, size_t n)
     reply_err(k, "not_found", "no command %s", id);
 }
 
+static void gateway_close(void);
+
 static void begin_shutdown(const char *why)
 {
     if (g.shutdown)
@@ -1919,6 +1932,7 @@ static void begin_shutdown(const char *why)
         kill(g.init_pid, SIGKILL); /* takes the whole PID namespace with it */
     if (g.warm_pid > 0)
         kill(g.warm_pid, SIGKILL); /* not in that namespace: reaped below like the init */
+    gateway_close();
     for (struct cmd *c = g.cmds; c; c = c->next) {
         if (!c->exited)
             signal_group(c, SIGKILL);
@@ -2137,6 +2151,157 @@ static void req_forward(struct conn *k, const char *b, size_t n)
     conn_queue(k, &m);
 }
 
+/* ------------------------------------------------------------------ daemon: the gateway address */
+
+/*
+ * Reads the session's tag into the PROXY protocol v2 header every gateway connection opens with:
+ * TCP over IPv4, 127.0.0.1:PORT -> 127.0.0.1:7761, then TLV 0xE0 = the tag (the source port is
+ * filled in per connection). The tag comes from a file, never argv: the sandbox init is a clone of
+ * this process, and its /proc/1/cmdline, readable inside, is our argv. It is read only once the init
+ * exists, so that not even the init's memory holds it.
+ */
+static int gateway_header(void)
+{
+    static const unsigned char sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
+    unsigned char *h = g.gw_hdr, *tag = h + 31;
+    int fd = open(g.cfg.gateway_tag_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return fail("gateway tag %s: %m", g.cfg.gateway_tag_file);
+    ssize_t n = read(fd, tag, MAX_GW_TAG + 1);
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (n < 0)
+        return fail("read gateway tag %s: %m", g.cfg.gateway_tag_file);
+    if (n > 0 && tag[n - 1] == '\n')
+        n--;
+    if (n < 1 || n > MAX_GW_TAG)
+        return fail("gateway tag %s: need 1 to %d bytes", g.cfg.gateway_tag_file, MAX_GW_TAG);
+    for (ssize_t i = 0; i < n; i++)
+        if (tag[i] < 0x21 || tag[i] > 0x7e)
+            return fail("gateway tag %s: printable ASCII only", g.cfg.gateway_tag_file);
+    size_t len = 12 + 3 + (size_t)n;
+    memcpy(h, sig, sizeof sig);
+    h[12] = 0x21; /* version 2, PROXY */
+    h[13] = 0x11; /* AF_INET, STREAM */
+    h[14] = (unsigned char)(len >> 8);
+    h[15] = (unsigned char)len;
+    memcpy(h + 16, (const unsigned char[]){ 127, 0, 0, 1, 127, 0, 0, 1 }, 8);
+    h[26] = GATEWAY_PORT >> 8;
+    h[27] = GATEWAY_PORT & 0xff;
+    h[28] = 0xE0;
+    h[29] = (unsigned char)(n >> 8);
+    h[30] = (unsigned char)n;
+    g.gw_hdr_len = 31 + (size_t)n;
+    return 0;
+}
+
+/*
+ * Listens on 127.0.0.1:7761 of the sandbox's network stack: the socket is ours (made by visiting
+ * the sandbox's netns), so no sandboxed process holds it, can bind that address, or outlives it;
+ * and it is the shim's, so it stays up while the server restarts.
+ */
+static int gateway_listen(void)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(GATEWAY_PORT),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    if (!g.cfg.gateway)
+        return 0;
+    if (gateway_header() < 0)
+        return -1;
+    int s = sandbox_socket();
+    if (s < 0)
+        return fail("gateway: socket in the sandbox: %m");
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 128) < 0 ||
+        fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK) < 0) {
+        fail("gateway: listen on 127.0.0.1:%d in the sandbox: %m", GATEWAY_PORT);
+        close(s);
+        return -1;
+    }
+    g.gw_fd = s;
+    return 0;
+}
+
+/*
+ * One gateway connection, in its own process: the host's gateway socket, opened with the header,
+ * then bytes both ways. The socket is named relative to its directory, so its path may be longer
+ * than sun_path. No gateway listening (the server is restarting): the client's connection closes.
+ */
+static __attribute__((noreturn)) void gateway_relay(int client, uint16_t port)
+{
+    char dir[PATH_MAX];
+    int one = 1;
+    const char *slash = strrchr(g.cfg.gateway, '/');
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    snprintf(dir, sizeof dir, "%.*s", slash == g.cfg.gateway ? 1 : (int)(slash - g.cfg.gateway), g.cfg.gateway);
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", slash + 1);
+    int u = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (u < 0 || chdir(dir) < 0 || connect(u, (struct sockaddr *)&a, sizeof a) < 0)
+        _exit(0);
+    g.gw_hdr[24] = (unsigned char)(port >> 8);
+    g.gw_hdr[25] = (unsigned char)port;
+    if (write_all(u, g.gw_hdr, g.gw_hdr_len) < 0)
+        _exit(0);
+    explicit_bzero(g.gw_hdr, sizeof g.gw_hdr);
+    (void)setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    relay(u, client);
+}
+
+/* Hands each new gateway connection to a forked relay, as many as MAX_GW_RELAYS at once. */
+static void on_gateway_accept(void)
+{
+    while (g.gw_fd >= 0 && g.ngw_relays < MAX_GW_RELAYS) {
+        struct sockaddr_in peer;
+        socklen_t plen = sizeof peer;
+        int fd = accept4(g.gw_fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                logmsg("accept on the gateway address: %m");
+            return;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+            int keep[] = { 2, fd };
+            close_fds_except(keep, 2);
+            gateway_relay(fd, ntohs(peer.sin_port));
+        }
+        close(fd);
+        if (pid < 0) {
+            logmsg("gateway relay: fork: %m");
+            return;
+        }
+        for (int i = 0; i < MAX_GW_RELAYS; i++)
+            if (!g.gw_relays[i]) {
+                g.gw_relays[i] = pid;
+                g.ngw_relays++;
+                break;
+            }
+    }
+}
+
+/* 1 if p was a gateway relay (now reaped). */
+static int gateway_reaped(pid_t p)
+{
+    for (int i = 0; i < MAX_GW_RELAYS; i++)
+        if (g.gw_relays[i] == p) {
+            g.gw_relays[i] = 0;
+            g.ngw_relays--;
+            return 1;
+        }
+    return 0;
+}
+
+/* The sandbox is going: so are its gateway connections. */
+static void gateway_close(void)
+{
+    if (g.gw_fd >= 0)
+        close(g.gw_fd);
+    g.gw_fd = -1;
+    for (int i = 0; i < MAX_GW_RELAYS; i++)
+        if (g.gw_relays[i] > 0)
+            kill(g.gw_relays[i], SIGKILL);
+}
+
 static void handle_request(struct conn *k, int type, const char *b, size_t n)
 {
     struct field f;
@@ -2311,6 +2476,8 @@ static void reap_children(void)
             begin_shutdown("sandbox init exited");
             continue;
         }
+        if (gateway_reaped(p))
+            continue;
         if (p == g.warm_pid) { /* replaced on the next spawn, not now: it may die again at once */
             g.warm_pid = 0;
             close(g.warm_fd);
@@ -2412,7 +2579,7 @@ static int next_timeout(long long now)
     return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
 }
 
-enum { P_LISTEN, P_SIGNAL, P_FWD, P_CONN, P_OUT, P_ERR, P_IN, P_TTY };
+enum { P_LISTEN, P_SIGNAL, P_FWD, P_GATEWAY, P_CONN, P_OUT, P_ERR, P_IN, P_TTY };
 
 static __attribute__((noreturn)) void event_loop(void)
 {
@@ -2420,7 +2587,7 @@ static __attribute__((noreturn)) void event_loop(void)
     struct slot { int kind; void *ptr; } *sl = NULL;
     size_t cap = 0;
     for (;;) {
-        size_t n = 0, need = 2 + MAX_FWDS + MAX_CONNS;
+        size_t n = 0, need = 3 + MAX_FWDS + MAX_CONNS;
         for (struct cmd *c = g.cmds; c; c = c->next)
             need += 4;
         if (need > cap) {
@@ -2441,6 +2608,8 @@ static __attribute__((noreturn)) void event_loop(void)
         ADD(g.sigfd, POLLIN, P_SIGNAL, NULL);
         for (int i = 0; i < g.nfwds; i++)
             ADD(g.fwds[i].fd, POLLIN, P_FWD, &g.fwds[i]);
+        if (g.gw_fd >= 0 && g.ngw_relays < MAX_GW_RELAYS) /* at the limit, clients wait in the backlog */
+            ADD(g.gw_fd, POLLIN, P_GATEWAY, NULL);
         for (int i = 0; i < MAX_CONNS; i++) {
             struct conn *k = g.conns[i];
             if (k && !k->dead)
@@ -2472,6 +2641,7 @@ static __attribute__((noreturn)) void event_loop(void)
             switch (sl[i].kind) {
             case P_LISTEN: on_accept(); break;
             case P_FWD: on_forward_accept(sl[i].ptr); break;
+            case P_GATEWAY: on_gateway_accept(); break;
             case P_SIGNAL: reap_children(); break;
             case P_CONN:
                 if (!k->dead && (re & POLLIN))
@@ -2524,6 +2694,10 @@ static int parse_config(int argc, char **argv)
             c->cgroups[c->ncgroups++] = v;
         else if (!strcmp(o, "--ro-bind"))
             c->robinds[c->nrobinds++] = v;
+        else if (!strcmp(o, "--gateway"))
+            c->gateway = v;
+        else if (!strcmp(o, "--gateway-tag-file"))
+            c->gateway_tag_file = v;
         else if (!strcmp(o, "--uid-base") || !strcmp(o, "--uid-count")) {
             errno = 0;
             unsigned long n = strtoul(v, &endp, 10);
@@ -2533,9 +2707,17 @@ static int parse_config(int argc, char **argv)
         } else
             return fail("unknown option %s", o);
     }
-    if (!c->state || !c->hostname || !c->workspace || !c->uid_count || !c->lower != !c->upper)
+    if (!c->state || !c->hostname || !c->workspace || !c->uid_count || !c->lower != !c->upper ||
+        !c->gateway != !c->gateway_tag_file)
         return fail("usage: berth-shim start --state DIR --hostname NAME --workspace DIR --uid-base N "
-                    "--uid-count N [--lower DIR --upper DIR] [--cgroup DIR]... [--ro-bind PATH]...");
+                    "--uid-count N [--lower DIR --upper DIR] [--gateway SOCKET --gateway-tag-file FILE] "
+                    "[--cgroup DIR]... [--ro-bind PATH]...");
+    if (c->gateway) {
+        const char *name = strrchr(c->gateway, '/');
+        if (c->gateway[0] != '/' || !name[1] || strlen(name + 1) >= sizeof ((struct sockaddr_un *)0)->sun_path)
+            return fail("gateway %s: need an absolute path whose last part has 1 to %zu bytes", c->gateway,
+                        sizeof ((struct sockaddr_un *)0)->sun_path - 1);
+    }
     if (c->uid_base == 0 || c->uid_base + c->uid_count > 0xffffffffUL)
         return fail("uid range %lu+%lu is not allowed (the sandbox's root must not be host root)", c->uid_base,
                     c->uid_count);
@@ -2684,7 +2866,8 @@ static __attribute__((noreturn)) void daemon_main(int report)
     struct rlimit more = g.nofile;
     more.rlim_cur = more.rlim_max < 65536 ? more.rlim_max : 65536;
     setrlimit(RLIMIT_NOFILE, &more);
-    if (start_sandbox() < 0 || write_pid_file("shim.pid", getpid()) < 0 || write_pid_file("init.pid", g.init_pid) < 0)
+    if (start_sandbox() < 0 || gateway_listen() < 0 || write_pid_file("shim.pid", getpid()) < 0 ||
+        write_pid_file("init.pid", g.init_pid) < 0)
         daemon_abort(report);
     set_oom_adj("-500"); /* after the init exists: it must not inherit this */
     if (dprintf(report, "ready %d %d\n", (int)getpid(), (int)g.init_pid) < 0) {

@@ -7,12 +7,14 @@ import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.Sandbox;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.sandbox.spi.SandboxException;
+import dev.berth.sandbox.spi.SandboxNetwork;
 import dev.berth.sandbox.spi.SandboxSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -110,13 +112,19 @@ public final class NamespacesDriver implements SandboxDriver {
                     cmd.add(ro);
                 }
             }
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Path tagFile = gatewayTagFile(spec, cmd);
+            ProcessBuilder start = new ProcessBuilder(cmd).redirectErrorStream(true);
+            start.environment().clear(); // the sandbox init is the shim's clone: none of the server's env goes in
+            Process p = start.start();
             String out;
             try (InputStream in = p.getInputStream()) {
                 out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
             }
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
+            }
+            if (tagFile != null) {
+                Files.deleteIfExists(tagFile); // the shim read it before it answered (and SandboxRemains removes a leftover)
             }
             if (p.exitValue() != 0 || !out.startsWith("ready ")) {
                 SandboxRemains.destroyGroups(cg, spec.id());
@@ -132,6 +140,24 @@ public final class NamespacesDriver implements SandboxDriver {
             Thread.currentThread().interrupt();
             throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while starting sandbox " + spec.id());
         }
+    }
+
+    /**
+     * Adds the gateway flags, if the sandbox has a gateway. The session's tag goes to the shim in a
+     * file of the state directory, which the sandbox cannot see; not in argv, which it can (the
+     * init's /proc/1/cmdline).
+     */
+    private static Path gatewayTagFile(SandboxSpec spec, List<String> cmd) throws IOException {
+        SandboxNetwork net = spec.network();
+        if (net.gatewaySocket() == null) {
+            return null;
+        }
+        Path file = spec.stateDir().resolve("gateway.tag");
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, net.gatewayTag(), StandardCharsets.US_ASCII);
+        cmd.addAll(List.of("--gateway", net.gatewaySocket().toAbsolutePath().toString(), "--gateway-tag-file", file.toString()));
+        return file;
     }
 
     @Override

@@ -24,7 +24,7 @@ final class SandboxRemains {
             }
         }
         destroyGroups(cgroups, spec.id());
-        for (String file : List.of(NamespacesSandbox.SOCKET, "shim.pid", "init.pid")) {
+        for (String file : List.of(NamespacesSandbox.SOCKET, "shim.pid", "init.pid", "gateway.tag")) {
             try {
                 Files.deleteIfExists(spec.stateDir().resolve(file));
             } catch (IOException ignored) {
