@@ -1,5 +1,6 @@
 package dev.berth.sandbox.namespaces;
 
+import dev.berth.sandbox.namespaces.routed.RoutedConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -10,8 +11,10 @@ import java.util.List;
  * @param cgroupParent name of the group, under the server's own cgroup, that holds the sandboxes
  * @param uidBase host uid that is root inside a sandbox (a range of {@code uidCount} ids is mapped)
  * @param readOnlyBinds host paths visible read-only in every sandbox
+ * @param routed where and how sandboxes with routed networking get their veth (docs/network.md)
  */
-public record NamespacesConfig(Path binDir, String cgroupParent, long uidBase, long uidCount, List<String> readOnlyBinds) {
+public record NamespacesConfig(Path binDir, String cgroupParent, long uidBase, long uidCount, List<String> readOnlyBinds,
+        RoutedConfig routed) {
     /** Debian's system directories; top-level symlinks (merged /usr) are re-created as symlinks. */
     public static final List<String> DEFAULT_READ_ONLY = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
             "/libx32", "/etc", "/opt");
@@ -20,6 +23,15 @@ public record NamespacesConfig(Path binDir, String cgroupParent, long uidBase, l
 
     public NamespacesConfig {
         readOnlyBinds = List.copyOf(readOnlyBinds);
+        java.util.Objects.requireNonNull(routed, "routed");
+    }
+
+    public NamespacesConfig(Path binDir, String cgroupParent, long uidBase, long uidCount, List<String> readOnlyBinds) {
+        this(binDir, cgroupParent, uidBase, uidCount, readOnlyBinds, RoutedConfig.defaults());
+    }
+
+    public NamespacesConfig withRouted(RoutedConfig newRouted) {
+        return new NamespacesConfig(binDir, cgroupParent, uidBase, uidCount, readOnlyBinds, newRouted);
     }
 
     public static NamespacesConfig defaults(Path binDir, String cgroupParent) {

@@ -1,6 +1,8 @@
 package dev.berth.sandbox.namespaces;
 
 import dev.berth.sandbox.cgroup.Cgroups;
+import dev.berth.sandbox.namespaces.routed.DeniedListener;
+import dev.berth.sandbox.namespaces.routed.RoutedNetworks;
 import dev.berth.sandbox.spi.IdRange;
 import dev.berth.sandbox.spi.RootFs;
 import dev.berth.sandbox.spi.RunningCommand;
@@ -30,10 +32,19 @@ public final class NamespacesDriver implements SandboxDriver {
     private final NamespacesConfig config;
     private final Optional<Cgroups> cgroups;
     private final String unavailable;
+    private final RoutedNetworks routed;
     private Path shim;
 
+    /** Denied attempts of routed sandboxes are only logged. */
     public NamespacesDriver(NamespacesConfig config) {
+        this(config, d -> System.getLogger(NamespacesDriver.class.getName()).log(System.Logger.Level.INFO,
+                "routed sandbox " + d.sessionId() + " denied " + d.protocol() + " " + d.address() + ":" + d.port()));
+    }
+
+    /** {@code denied} hears of every destination a routed sandbox was refused (docs/network.md). */
+    public NamespacesDriver(NamespacesConfig config, DeniedListener denied) {
         this.config = config;
+        this.routed = new RoutedNetworks(config.routed(), denied);
         StringBuilder why = new StringBuilder();
         this.cgroups = Cgroups.detect(config.cgroupParent(), why);
         this.unavailable = probe(why);
@@ -132,7 +143,9 @@ public final class NamespacesDriver implements SandboxDriver {
                 throw new SandboxException(SandboxException.Kind.FAILED, "sandbox " + spec.id() + " did not start: " + reason);
             }
             String[] pids = out.split("\\s+");
-            return new NamespacesSandbox(spec, cg, Long.parseLong(pids[1]), Long.parseLong(pids[2]));
+            NamespacesSandbox sandbox = new NamespacesSandbox(spec, cg, routed, Long.parseLong(pids[1]), Long.parseLong(pids[2]));
+            attachRouted(sandbox, spec, Long.parseLong(pids[2]), true);
+            return sandbox;
         } catch (IOException e) {
             SandboxRemains.destroyGroups(cg, spec.id());
             throw new SandboxException(SandboxException.Kind.FAILED, "sandbox " + spec.id() + " did not start: " + e.getMessage(), e);
@@ -172,9 +185,31 @@ public final class NamespacesDriver implements SandboxDriver {
         try {
             long shimPid = SandboxRemains.readPid(spec.stateDir().resolve("shim.pid"));
             long initPid = SandboxRemains.readPid(spec.stateDir().resolve("init.pid"));
-            return Optional.of(new NamespacesSandbox(spec, cgroups.orElseThrow(), shimPid, initPid));
+            NamespacesSandbox sandbox = new NamespacesSandbox(spec, cgroups.orElseThrow(), routed, shimPid, initPid);
+            attachRouted(sandbox, spec, initPid, false);
+            return Optional.of(sandbox);
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
+        } catch (SandboxException e) {
+            // its rules could not be restored: it is not let run unfiltered
+            return Optional.empty();
+        }
+    }
+
+    /** Routed networking, when the spec asks for it; a sandbox that cannot have it is destroyed. */
+    private void attachRouted(NamespacesSandbox sandbox, SandboxSpec spec, long initPid, boolean fresh) {
+        if (spec.network().routed() == null) {
+            if (!fresh) {
+                NamespacesSandbox.detachRouted(routed, spec); // its policy no longer asks for one
+            }
+            return;
+        }
+        try {
+            routed.attach(spec.id(), spec.stateDir(), initPid, spec.network().routed(), fresh);
+        } catch (IOException | RuntimeException e) {
+            sandbox.destroy();
+            throw new SandboxException(SandboxException.Kind.FAILED,
+                    "sandbox " + spec.id() + " cannot have routed networking: " + e.getMessage(), e);
         }
     }
 
@@ -190,6 +225,7 @@ public final class NamespacesDriver implements SandboxDriver {
     @Override
     public void cleanUp(SandboxSpec spec) {
         cgroups.ifPresent(cg -> SandboxRemains.clear(spec, cg));
+        NamespacesSandbox.detachRouted(routed, spec);
     }
 
     @Override

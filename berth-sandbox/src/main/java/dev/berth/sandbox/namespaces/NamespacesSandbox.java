@@ -1,6 +1,7 @@
 package dev.berth.sandbox.namespaces;
 
 import dev.berth.sandbox.cgroup.Cgroups;
+import dev.berth.sandbox.namespaces.routed.RoutedNetworks;
 import dev.berth.sandbox.spi.CommandSpec;
 import dev.berth.sandbox.spi.RunningCommand;
 import dev.berth.sandbox.spi.Sandbox;
@@ -18,13 +19,15 @@ final class NamespacesSandbox implements Sandbox {
 
     private final SandboxSpec spec;
     private final Cgroups cgroups;
+    private final RoutedNetworks routed;
     private final ShimClient shim;
     private final long shimPid;
     private final long initPid;
 
-    NamespacesSandbox(SandboxSpec spec, Cgroups cgroups, long shimPid, long initPid) {
+    NamespacesSandbox(SandboxSpec spec, Cgroups cgroups, RoutedNetworks routed, long shimPid, long initPid) {
         this.spec = spec;
         this.cgroups = cgroups;
+        this.routed = routed;
         this.shim = new ShimClient(spec.stateDir().resolve(SOCKET));
         this.shimPid = shimPid;
         this.initPid = initPid;
@@ -106,6 +109,17 @@ final class NamespacesSandbox implements Sandbox {
             // the supervisor is already gone: clean up by pid and cgroup below
         }
         SandboxRemains.clear(spec, cgroups);
+        detachRouted(routed, spec);
+    }
+
+    /** Its veth and nft rules, if it had routed networking; a failure is logged (clean-up must go on). */
+    static void detachRouted(RoutedNetworks routed, SandboxSpec spec) {
+        try {
+            routed.detach(spec.id(), spec.stateDir());
+        } catch (java.io.IOException | RuntimeException e) {
+            System.getLogger(NamespacesSandbox.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot remove the routed network of " + spec.id() + ": " + e.getMessage());
+        }
     }
 
     @Override
