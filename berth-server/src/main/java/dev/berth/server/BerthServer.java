@@ -2,6 +2,8 @@ package dev.berth.server;
 
 import dev.berth.sandbox.namespaces.NamespacesConfig;
 import dev.berth.sandbox.namespaces.NamespacesDriver;
+import dev.berth.sandbox.namespaces.routed.DeniedConnection;
+import dev.berth.sandbox.namespaces.routed.RoutedConfig;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
@@ -136,7 +138,8 @@ public final class BerthServer implements AutoCloseable {
         AuditSink sink = trail.sink();
         long tStore = System.nanoTime();
         NamespacesDriver driver = new NamespacesDriver(NamespacesConfig.defaults(
-                config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString())));
+                config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString()))
+                .withRouted(RoutedConfig.defaults()), d -> sink.record(deniedEvent(store, d)));
         Clock clock = clockMillis();
         RuntimeService runtimes = new RuntimeService(config.dataDir().resolve("runtimes"), config.runtimes(), store,
                 driver.imageIds(), config.runtimes().registryAuthFile(), clock);
@@ -229,6 +232,14 @@ public final class BerthServer implements AutoCloseable {
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
         return new BerthServer(gateway, followers, lastToClose, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
                 runtimes);
+    }
+
+    /** A destination the host's firewall kept a routed sandbox from: an attempt of the session's owner. */
+    private static AuditEvent deniedEvent(Store store, DeniedConnection d) {
+        String owner = store.session(d.sessionId()).map(s -> s.owner()).orElse("system");
+        return AuditEvent.draft(owner, "system", null, d.sessionId(), "net/" + d.address() + ":" + d.port(),
+                "network.connect", "denied", Map.of("via", "routed", "protocol", d.protocol(), "address", d.address(),
+                        "port", d.port(), "packets", d.packets(), "first", d.firstReport()));
     }
 
     /** Milliseconds: what the store keeps, so a time reads the same before and after a restart. */

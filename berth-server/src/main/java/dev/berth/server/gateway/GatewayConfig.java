@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.berth.server.config.ConfigException;
+import dev.berth.server.gateway.egress.CidrRule;
+import dev.berth.server.gateway.egress.DomainRule;
 import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.server.gateway.mcp.McpServerConfig;
 import dev.berth.server.gateway.model.ModelPrice;
@@ -67,10 +69,23 @@ public record GatewayConfig(Map<String, ModelProvider> models, Map<String, Model
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .build();
+        GatewayConfig c;
         try {
-            return toml.readValue(file.toFile(), GatewayConfig.class);
+            c = toml.readValue(file.toFile(), GatewayConfig.class);
         } catch (IOException e) {
             throw new ConfigException("cannot read gateway configuration " + file + ": " + e.getMessage());
         }
+        Map<String, EgressRules> egress = new java.util.LinkedHashMap<>();
+        egress.put("egress.all", c.egress().all());
+        c.egress().runtimes().forEach((name, rules) -> egress.put("egress.runtimes." + name, rules));
+        egress.forEach((where, rules) -> {
+            try {
+                rules.domains().forEach(DomainRule::parse);
+                CidrRule.parseAll(rules.cidrs());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(file + ": " + where + ": " + e.getMessage());
+            }
+        });
+        return c;
     }
 }

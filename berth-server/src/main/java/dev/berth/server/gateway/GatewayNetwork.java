@@ -4,6 +4,7 @@ import dev.berth.api.model.ApiException;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.SessionState;
 import dev.berth.sandbox.spi.SandboxNetwork;
+import dev.berth.server.gateway.egress.CidrRule;
 import dev.berth.server.gateway.egress.DomainRule;
 import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.server.sessions.SessionNetwork;
@@ -33,7 +34,7 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
 
     @Override
     public SandboxNetwork sandboxNetwork(SessionRecord s) {
-        return new SandboxNetwork(socket, tags.connectionTag(s.id()), null);
+        return new SandboxNetwork(socket, tags.connectionTag(s.id()), CidrRule.routedNetwork(rules(s)));
     }
 
     @Override
@@ -49,6 +50,11 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
             } catch (IllegalArgumentException e) {
                 throw new ApiException(ErrorCode.INVALID_FIELD, "egress.domains: " + e.getMessage());
             }
+        }
+        try {
+            CidrRule.parseAll(s.egress().cidrs());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "egress." + e.getMessage());
         }
     }
 

@@ -60,6 +60,16 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aBadEgressRuleIsRefusedWithWhereItIs() throws Exception {
+        Path f = Files.writeString(dir.resolve("gateway.toml"), "[egress.runtimes.triage]\ncidrs = [\"10.0.0.0/33\"]\n");
+        assertThatThrownBy(() -> GatewayConfig.load(f)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("egress.runtimes.triage").hasMessageContaining("10.0.0.0/33");
+        Path g = Files.writeString(dir.resolve("g2.toml"), "[egress.all]\ndomains = [\"http://x.com\"]\n");
+        assertThatThrownBy(() -> GatewayConfig.load(g)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("egress.all").hasMessageContaining("http://x.com");
+    }
+
+    @Test
     void anEmptyFileConfiguresNothing() throws Exception {
         GatewayConfig c = GatewayConfig.load(Files.writeString(dir.resolve("g.toml"), ""));
         assertThat(c.models()).isEmpty();
