@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param tls TLS for the API port, or plain HTTP (loopback only unless insecure)
  * @param audit what the audit trail records and where it is exported
  * @param oidc the OpenID Connect issuer whose JWTs are accepted as bearer tokens; null: none
+ * @param secrets where the secrets store's key comes from
  */
 public record ServerConfig(
         String host,
@@ -32,7 +33,8 @@ public record ServerConfig(
         RuntimePolicy runtimes,
         TlsConfig tls,
         AuditPolicy audit,
-        OidcConfig oidc) {
+        OidcConfig oidc,
+        SecretsPolicy secrets) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7760;
@@ -44,41 +46,46 @@ public record ServerConfig(
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
                 DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT, RuntimePolicy.DEFAULTS, TlsConfig.NONE,
-                AuditPolicy.DEFAULTS, null);
+                AuditPolicy.DEFAULTS, null, SecretsPolicy.DEFAULTS);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, secrets);
     }
 
     public ServerConfig withLifecycle(LifecyclePolicy l) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, secrets);
     }
 
     public ServerConfig withOutputRetain(long bytes) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, secrets);
     }
 
     public ServerConfig withStreamHeartbeat(Duration every) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit, oidc, secrets);
     }
 
     public ServerConfig withRuntimes(RuntimePolicy r) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit, oidc, secrets);
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit, oidc);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit, oidc, secrets);
     }
 
     public ServerConfig withAudit(AuditPolicy a) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, a, oidc);
+                runtimes, tls, a, oidc, secrets);
     }
 
     public ServerConfig withOidc(OidcConfig o) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, audit, o);
+                runtimes, tls, audit, o, secrets);
+    }
+
+    public ServerConfig withSecrets(SecretsPolicy s) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
+                runtimes, tls, audit, oidc, s);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */
