@@ -12,6 +12,7 @@ import dev.berth.cli.commands.LogoutCommand;
 import dev.berth.cli.commands.LogsCommand;
 import dev.berth.cli.commands.RunCommand;
 import dev.berth.cli.commands.RuntimeCommand;
+import dev.berth.cli.commands.SecretCommand;
 import dev.berth.cli.commands.ServeCommand;
 import dev.berth.cli.commands.SessionCommand;
 import dev.berth.cli.commands.StatusCommand;
@@ -40,7 +41,7 @@ public final class Main implements Runnable, Connected {
     /** Every subcommand, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, AuditCommand.class,
+            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, SecretCommand.class, AuditCommand.class,
             LogsCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class,
             AotTrainCommand.class, LoginCommand.class, LogoutCommand.class, CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class);

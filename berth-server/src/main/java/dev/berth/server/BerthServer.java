@@ -25,6 +25,7 @@ import dev.berth.server.http.Followers;
 import dev.berth.server.http.JsonErrorHandler;
 import dev.berth.server.http.Route;
 import dev.berth.server.http.RuntimeRoutes;
+import dev.berth.server.http.SecretRoutes;
 import dev.berth.server.http.SessionLogRoutes;
 import dev.berth.server.http.SessionRoutes;
 import dev.berth.server.http.TerminalRoutes;
@@ -36,6 +37,8 @@ import dev.berth.server.identity.Authorizer;
 import dev.berth.server.identity.OidcAuthenticator;
 import dev.berth.server.identity.oidc.OidcVerifier;
 import dev.berth.server.runtimes.RuntimeService;
+import dev.berth.server.secrets.SecretStore;
+import dev.berth.server.secrets.SecretsKey;
 import dev.berth.server.sessions.CommandService;
 import dev.berth.server.sessions.SessionService;
 import dev.berth.server.store.SqliteStore;
@@ -121,6 +124,8 @@ public final class BerthServer implements AutoCloseable {
     public static BerthServer start(ServerConfig config) throws Exception {
         skipJettyMBeanProbe();
         Connectors connectors = Connectors.prepare(config); // an unsafe listen or bad TLS files: refused before anything starts
+        // a key file inside the data dir, or a malformed $BERTH_SECRETS_KEY: refused before anything starts
+        SecretsKey secretsKey = SecretsKey.of(config.secrets(), config.dataDir());
         long t0 = System.nanoTime();
         Files.createDirectories(config.dataDir());
         AdminToken token = AdminToken.loadOrCreate(config.tokenFile());
@@ -136,6 +141,8 @@ public final class BerthServer implements AutoCloseable {
         Store store = new SqliteStore(config.dataDir().resolve("berth.db"));
         AuditTrail trail = AuditTrail.open(config.dataDir(), config.audit(), clockMillis(), token.secret());
         AuditSink sink = trail.sink();
+        SecretStore secrets = new SecretStore(store, secretsKey, clockMillis(), trail.redactor()::addSecret);
+        secrets.announceAll(); // the audit masks stored values from its first event on
         long tStore = System.nanoTime();
         NamespacesDriver driver = new NamespacesDriver(NamespacesConfig.defaults(
                 config.dataDir().resolve("bin"), "berth-" + shortHash(config.dataDir().toAbsolutePath().toString()))
@@ -187,6 +194,7 @@ public final class BerthServer implements AutoCloseable {
 
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
         routes.addAll(new TokenRoutes(apiTokens, clock).routes());
+        routes.addAll(new SecretRoutes(secrets).routes());
         Followers followers = new Followers();
         routes.addAll(new AuditRoutes(trail.log(), trail.ttys(), config.streamHeartbeat(), followers).routes());
         routes.addAll(new SessionLogRoutes(sessions, commands, trail.log(), config.streamHeartbeat(), followers).routes());

@@ -17,6 +17,7 @@ import dev.berth.api.model.ErrorResponse;
 import dev.berth.api.model.RuntimeInfo;
 import dev.berth.api.model.SessionInfo;
 import dev.berth.api.model.ShareRequest;
+import dev.berth.api.model.SecretInfo;
 import dev.berth.api.model.TokenInfo;
 import dev.berth.api.model.Tty;
 import dev.berth.api.model.WhoAmI;
@@ -256,6 +257,24 @@ public final class BerthClient implements AutoCloseable {
     /** Revokes a token at once. */
     public TokenInfo revokeToken(String id) {
         return send(request("/v1/tokens/" + enc(id)).DELETE().build(), TokenInfo.class);
+    }
+
+    /** Stores a secret (admins only), replacing its value if it has one; no call ever returns the value. */
+    public SecretInfo setSecret(String name, byte[] value) {
+        HttpRequest r = request("/v1/secrets/" + enc(name))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(value))
+                .build();
+        return send(r, SecretInfo.class);
+    }
+
+    /** Every secret's name and times, never a value. */
+    public List<SecretInfo> listSecrets() {
+        return send(get("/v1/secrets"), new TypeReference<>() {});
+    }
+
+    public SecretInfo deleteSecret(String name) {
+        return send(request("/v1/secrets/" + enc(name)).DELETE().build(), SecretInfo.class);
     }
 
     /** Shares a session with users and groups ({@code add}) or stops sharing it. */

@@ -79,6 +79,8 @@ public enum ErrorCode {
     INVALID_SECRET_NAME(400, "invalid_secret_name"),
     /** No usable key for the secrets store (missing, unreadable or the wrong one for what is stored). */
     SECRETS_KEY_UNAVAILABLE(503, "secrets_key_unavailable"),
+    /** A stored secret whose row was altered: the key is right, the ciphertext, nonce or name is not what was sealed. */
+    SECRET_CORRUPTED(500, "secret_corrupted"),
     INTERNAL(500, "internal_error");
 
     private final int httpStatus;

@@ -60,6 +60,7 @@ public final class ServeCommand implements Callable<Integer> {
                     + " cross the network unencrypted");
         }
         System.out.println("Sessions: " + ServerOptions.describe(config));
+        System.out.println("Secrets: " + config.secrets().describe());
         System.out.println("Started in " + server.startupPhases());
         server.driver().unavailableReason().ifPresent(r -> System.out.println("warning: sandboxes unavailable: " + r));
         server.sessions().diskQuotaUnavailable().ifPresent(r -> System.out.println("warning: no disk quotas: " + r));

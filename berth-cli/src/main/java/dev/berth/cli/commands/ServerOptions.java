@@ -7,6 +7,7 @@ import dev.berth.cli.output.Sizes;
 import dev.berth.server.audit.otlp.OtlpConfig;
 import dev.berth.server.config.AuditPolicy;
 import dev.berth.server.config.RuntimePolicy;
+import dev.berth.server.config.SecretsPolicy;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.config.TlsConfig;
 import dev.berth.server.gateway.GatewayConfig;
@@ -114,6 +115,15 @@ final class ServerOptions {
     @Option(names = "--gateway-config", paramLabel = "FILE",
             description = "The gateway's TOML file: model APIs and their key's secret name, prices, upstream MCP servers, egress rules (see docs/gateway.md). Without it the gateway forwards nothing and sandboxes reach nothing.")
     Path gatewayConfig;
+    @Option(names = "--secrets-key-file", paramLabel = "FILE",
+            description = "The AES-256 key that encrypts secrets (default /etc/berth/secrets.key as root, else "
+                    + "$XDG_CONFIG_HOME/berth/secrets.key); made 0600 at the first secret set. Never inside the data dir. "
+                    + "$BERTH_SECRETS_KEY (base64, 32 bytes) overrides it.")
+    Path secretsKeyFile;
+
+    @Option(names = "--secrets-key-command", paramLabel = "CMD",
+            description = "Get the secrets key from a KMS instead: run CMD (sh -c) when a secret is first needed and read the base64 key from its output.")
+    String secretsKeyCommand;
 
     /** Only to measure what the audit costs: nothing is recorded. */
     @Option(names = "--audit-off", hidden = true)
@@ -171,6 +181,19 @@ final class ServerOptions {
         if (gatewayConfig != null) {
             config = config.withGateway(GatewayConfig.load(gatewayConfig.toAbsolutePath()));
         }
+        if (secretsKeyFile != null && secretsKeyCommand != null) {
+            throw new IllegalArgumentException("--secrets-key-file and --secrets-key-command both give the secrets key: choose one");
+        }
+        SecretsPolicy secrets = secretsKeyCommand != null ? SecretsPolicy.DEFAULTS.withKeyCommand(secretsKeyCommand)
+                : secretsKeyFile != null ? SecretsPolicy.keyFile(secretsKeyFile.toAbsolutePath()) : config.secrets();
+        String envKey = System.getenv(SecretsPolicy.KEY_ENV);
+        if (envKey != null && !envKey.isBlank()) {
+            if (secretsKeyCommand != null) {
+                throw new IllegalArgumentException("$" + SecretsPolicy.KEY_ENV + " and --secrets-key-command both give the secrets key: choose one");
+            }
+            secrets = secrets.withKey(envKey);
+        }
+        config = config.withSecrets(secrets);
         if (outputBuffer != null) {
             if (outputBuffer < (64 << 10)) {
                 throw new IllegalArgumentException("--output-buffer must be at least 64k");
@@ -221,6 +244,8 @@ final class ServerOptions {
         if (auditOff) {
             args.add("--audit-off");
         }
+        option(args, "--secrets-key-file", secretsKeyFile == null ? null : secretsKeyFile.toAbsolutePath());
+        option(args, "--secrets-key-command", secretsKeyCommand); // $BERTH_SECRETS_KEY is inherited, never an argument
         option(args, "--oidc-issuer", oidcIssuer);
         option(args, "--oidc-audience", oidcAudience);
         option(args, "--oidc-user-claim", oidcUserClaim);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.server.config.RuntimePolicy;
+import dev.berth.server.config.SecretsPolicy;
 import dev.berth.server.config.ServerConfig;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -42,5 +43,23 @@ class ServerOptionsTest {
                 .hasMessageContaining("--agent-restart");
         assertThatThrownBy(() -> parse("--max-zip-size", "10k").apply(ServerConfig.defaults(Path.of("/tmp/x"))))
                 .hasMessageContaining("--max-zip-size");
+    }
+
+    @Test
+    void theSecretsKeySourceReachesTheServerAndIsHandedOnByUp() {
+        SecretsPolicy file = parse("--secrets-key-file", "/srv/keys/secrets.key").apply(ServerConfig.defaults(Path.of("/tmp/x")))
+                .secrets();
+        assertThat(file.keyFile()).isEqualTo(Path.of("/srv/keys/secrets.key"));
+        assertThat(parse(parse("--secrets-key-file", "/srv/keys/secrets.key").asArguments().toArray(String[]::new))
+                .apply(ServerConfig.defaults(Path.of("/tmp/x"))).secrets()).isEqualTo(file);
+        SecretsPolicy kms = parse("--secrets-key-command", "vault kv get -field=key berth").apply(
+                ServerConfig.defaults(Path.of("/tmp/x"))).secrets();
+        assertThat(kms.keyCommand()).isEqualTo("vault kv get -field=key berth");
+        assertThat(kms.keyFile()).isNull();
+        assertThat(parse().apply(ServerConfig.defaults(Path.of("/tmp/x"))).secrets().keyFileOrDefault())
+                .isEqualTo(SecretsPolicy.defaultKeyFile());
+        assertThatThrownBy(() -> parse("--secrets-key-file", "/k", "--secrets-key-command", "true")
+                .apply(ServerConfig.defaults(Path.of("/tmp/x")))).hasMessageContaining("choose one");
+        assertThat(SecretsPolicy.DEFAULTS.withKey("c2VjcmV0").toString()).doesNotContain("c2VjcmV0");
     }
 }

@@ -21,6 +21,7 @@ import java.time.Duration;
  * @param audit what the audit trail records and where it is exported
  * @param oidc the OpenID Connect issuer whose JWTs are accepted as bearer tokens; null: none
  * @param gateway what the gateway forwards and where sandboxes may connect
+ * @param secrets where the secrets store's key comes from
  */
 public record ServerConfig(
         String host,
@@ -35,7 +36,8 @@ public record ServerConfig(
         TlsConfig tls,
         AuditPolicy audit,
         OidcConfig oidc,
-        GatewayConfig gateway) {
+        GatewayConfig gateway,
+        SecretsPolicy secrets) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7760;
@@ -47,46 +49,51 @@ public record ServerConfig(
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, DEFAULT_LIMITS, LifecyclePolicy.DEFAULTS,
                 DEFAULT_OUTPUT_RETAIN, DEFAULT_MAX_REQUEST, DEFAULT_STREAM_HEARTBEAT, RuntimePolicy.DEFAULTS, TlsConfig.NONE,
-                AuditPolicy.DEFAULTS, null, GatewayConfig.EMPTY);
+                AuditPolicy.DEFAULTS, null, GatewayConfig.EMPTY, SecretsPolicy.DEFAULTS);
     }
 
     public ServerConfig withListen(String h, int p) {
-        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway);
+        return new ServerConfig(h, p, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway, secrets);
     }
 
     public ServerConfig withLifecycle(LifecyclePolicy l) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway);
+        return new ServerConfig(host, port, dataDir, defaultLimits, l, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway, secrets);
     }
 
     public ServerConfig withOutputRetain(long bytes) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, bytes, maxRequestBytes, streamHeartbeat, runtimes, tls, audit, oidc, gateway, secrets);
     }
 
     public ServerConfig withStreamHeartbeat(Duration every) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit, oidc, gateway);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, every, runtimes, tls, audit, oidc, gateway, secrets);
     }
 
     public ServerConfig withRuntimes(RuntimePolicy r) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit, oidc, gateway);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, r, tls, audit, oidc, gateway, secrets);
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit, oidc, gateway);
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat, runtimes, t, audit, oidc, gateway, secrets);
     }
 
     public ServerConfig withAudit(AuditPolicy a) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, a, oidc, gateway);
+                runtimes, tls, a, oidc, gateway, secrets);
     }
 
     public ServerConfig withOidc(OidcConfig o) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, audit, o, gateway);
+                runtimes, tls, audit, o, gateway, secrets);
     }
 
     public ServerConfig withGateway(GatewayConfig g) {
         return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
-                runtimes, tls, audit, oidc, g);
+                runtimes, tls, audit, oidc, g, secrets);
+    }
+
+    public ServerConfig withSecrets(SecretsPolicy s) {
+        return new ServerConfig(host, port, dataDir, defaultLimits, lifecycle, outputRetainBytes, maxRequestBytes, streamHeartbeat,
+                runtimes, tls, audit, oidc, gateway, s);
     }
 
     /** {@code $BERTH_HOME}, else {@code ~/.local/share/berth}. */

@@ -100,6 +100,9 @@ public final class Exchange {
         if (params.containsKey("id")) {
             return "session/" + params.get("id");
         }
+        if (params.containsKey("secret")) {
+            return "secret/" + params.get("secret");
+        }
         if (params.containsKey("name")) {
             return "runtime/" + params.get("name");
         }
@@ -160,13 +163,18 @@ public final class Exchange {
 
     /** The request body as it came, up to the size limit. */
     byte[] bytes() throws IOException {
+        return bytes(maxBody);
+    }
+
+    /** The request body as it came, refused with {@code payload_too_large} beyond {@code max} bytes. */
+    byte[] bytes(int max) throws IOException {
         try (InputStream in = Content.Source.asInputStream(request)) {
-            if (request.getLength() > maxBody) {
-                throw tooLarge(in);
+            if (request.getLength() > max) {
+                throw tooLarge(in, max);
             }
-            byte[] bytes = in.readNBytes(maxBody + 1);
-            if (bytes.length > maxBody) {
-                throw tooLarge(in);
+            byte[] bytes = in.readNBytes(max + 1);
+            if (bytes.length > max) {
+                throw tooLarge(in, max);
             }
             return bytes;
         }
@@ -177,8 +185,8 @@ public final class Exchange {
      * (up to a bound): answering mid-upload and closing made some clients see a reset instead of the
      * 413. A larger body gets the answer and the connection closed, as before.
      */
-    private ApiException tooLarge(InputStream in) throws IOException {
-        long limit = 4L * maxBody + (1 << 20);
+    private ApiException tooLarge(InputStream in, int max) throws IOException {
+        long limit = 4L * max + (1 << 20);
         for (long dropped = 0; dropped < limit; ) {
             long n = in.skip(Math.min(64 << 10, limit - dropped));
             if (n <= 0) {
@@ -186,7 +194,8 @@ public final class Exchange {
             }
             dropped += n;
         }
-        return tooLarge();
+        return max == maxBody ? tooLarge()
+                : new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "this body is limited to " + max + " bytes");
     }
 
     /** Streams the request body into {@code dest}, refusing more than {@code max} bytes (the file is then incomplete). */

@@ -50,7 +50,7 @@ public final class Authorizer {
                 }
             }
             case AUDIT -> role(p, p.role() == Role.ADMIN || p.role() == Role.AUDITOR, "reading the audit trail needs auditor or admin");
-            case ADMIN -> role(p, p.role() == Role.ADMIN, "managing tokens needs admin");
+            case ADMIN -> role(p, p.role() == Role.ADMIN, "managing tokens and secrets needs admin");
         }
     }
 

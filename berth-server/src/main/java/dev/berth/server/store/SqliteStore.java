@@ -40,7 +40,7 @@ public final class SqliteStore implements Store {
     private static final TypeReference<RuntimeSpec> SPEC = new TypeReference<>() {};
 
     /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
-    static final int SCHEMA_VERSION = 5;
+    static final int SCHEMA_VERSION = 8;
 
     private final Connection db;
 
@@ -446,6 +446,57 @@ public final class SqliteStore implements Store {
             return p.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new StoreException("revoke token " + id, e);
+        }
+    }
+
+    @Override
+    public synchronized SecretRecord putSecret(SecretRecord r) {
+        try (PreparedStatement p = db.prepareStatement("""
+                INSERT INTO secrets (name, key_id, nonce, ciphertext, created_at, updated_at, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce,
+                    ciphertext = excluded.ciphertext, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                RETURNING created_at""")) {
+            p.setString(1, r.name());
+            p.setString(2, r.keyId());
+            p.setBytes(3, r.nonce());
+            p.setBytes(4, r.ciphertext());
+            p.setLong(5, r.createdAt().toEpochMilli());
+            p.setLong(6, r.updatedAt().toEpochMilli());
+            p.setString(7, r.updatedBy());
+            try (ResultSet rs = p.executeQuery()) {
+                rs.next();
+                return new SecretRecord(r.name(), r.keyId(), r.nonce(), r.ciphertext(), Instant.ofEpochMilli(rs.getLong(1)),
+                        r.updatedAt(), r.updatedBy());
+            }
+        } catch (SQLException e) {
+            throw new StoreException("store secret " + r.name(), e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<SecretRecord> secret(String name) {
+        return querySecrets("SELECT * FROM secrets WHERE name = ?", name).stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<SecretRecord> secrets() {
+        return querySecrets("SELECT * FROM secrets ORDER BY name");
+    }
+
+    private List<SecretRecord> querySecrets(String sql, String... args) {
+        return query(sql, "secrets", rs -> new SecretRecord(rs.getString("name"), rs.getString("key_id"),
+                rs.getBytes("nonce"), rs.getBytes("ciphertext"), Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getString("updated_by")), args);
+    }
+
+    @Override
+    public synchronized boolean deleteSecret(String name) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM secrets WHERE name = ?")) {
+            p.setString(1, name);
+            return p.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("delete secret " + name, e);
         }
     }
 

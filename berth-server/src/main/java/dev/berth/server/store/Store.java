@@ -63,6 +63,21 @@ public interface Store extends AutoCloseable {
     /** Marks a token revoked; false if there is no such token. */
     boolean revokeToken(String id, Instant at);
 
+    /**
+     * Stores a secret, replacing one of the same name (whose creation time it keeps).
+     *
+     * @return the secret as stored, with its creation time
+     */
+    SecretRecord putSecret(SecretRecord secret);
+
+    Optional<SecretRecord> secret(String name);
+
+    /** Every secret, by name. */
+    List<SecretRecord> secrets();
+
+    /** Deletes a secret; false if there is none of that name. */
+    boolean deleteSecret(String name);
+
     @Override
     void close();
 }
