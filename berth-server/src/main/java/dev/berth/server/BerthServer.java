@@ -11,6 +11,7 @@ import dev.berth.server.audit.AuditTrail;
 import dev.berth.server.audit.CommandAudit;
 import dev.berth.server.config.ConfigException;
 import dev.berth.server.config.ServerConfig;
+import dev.berth.server.gateway.model.ModelUsage;
 import dev.berth.server.http.ApiHandler;
 import dev.berth.server.http.AuditRoutes;
 import dev.berth.server.http.CommandRoutes;
@@ -23,6 +24,7 @@ import dev.berth.server.http.SessionLogRoutes;
 import dev.berth.server.http.SessionRoutes;
 import dev.berth.server.http.TerminalRoutes;
 import dev.berth.server.http.TokenRoutes;
+import dev.berth.server.http.UsageRoutes;
 import dev.berth.server.identity.AdminToken;
 import dev.berth.server.identity.ApiTokens;
 import dev.berth.server.identity.Authenticator;
@@ -75,6 +77,7 @@ public final class BerthServer implements AutoCloseable {
     private final AgentSupervisor agents;
     private final AgentClient agentClient;
     private final RuntimeService runtimes;
+    private final ModelUsage modelUsage;
 
     /** The OIDC verifier and the audit trail: closed last (so that stopping is recorded too), in this order. */
     private final List<AutoCloseable> lastToClose;
@@ -82,7 +85,8 @@ public final class BerthServer implements AutoCloseable {
 
     private BerthServer(Followers followers, List<AutoCloseable> lastToClose, ServerConfig config, Server jetty, ServerConnector connector, Store store,
             SessionService sessions, SandboxDriver driver, String startupPhases, AgentSupervisor agents,
-            AgentClient agentClient, RuntimeService runtimes) {
+            AgentClient agentClient, RuntimeService runtimes, ModelUsage modelUsage) {
+        this.modelUsage = modelUsage;
         this.lastToClose = lastToClose;
         this.followers = followers;
         this.runtimes = runtimes;
@@ -178,6 +182,9 @@ public final class BerthServer implements AutoCloseable {
         routes.addAll(new SessionLogRoutes(sessions, commands, trail.log(), config.streamHeartbeat(), followers).routes());
         routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
         routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes()).routes());
+        // the gateway's model calls: the lead's GatewayServer mounts new ModelGateway(gatewayConfig, secrets, modelUsage, sink) at /model
+        ModelUsage modelUsage = new ModelUsage(store, clock);
+        routes.addAll(new UsageRoutes(modelUsage, sessions::find, clock).routes());
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-http");
@@ -207,6 +214,7 @@ public final class BerthServer implements AutoCloseable {
             agentClient.close();
             runtimes.close();
             sessions.close();
+            modelUsage.close();
             store.close();
             closeAll(lastToClose);
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
@@ -216,7 +224,7 @@ public final class BerthServer implements AutoCloseable {
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
         return new BerthServer(followers, lastToClose, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
-                runtimes);
+                runtimes, modelUsage);
     }
 
     /** Milliseconds: what the store keeps, so a time reads the same before and after a restart. */
@@ -278,6 +286,7 @@ public final class BerthServer implements AutoCloseable {
         } finally {
             try {
                 sessions.close();
+                modelUsage.close(); // the model calls still waiting to be stored
             } finally {
                 try {
                     store.close();

@@ -82,6 +82,7 @@ public final class GatewayServer implements AutoCloseable {
             children.add(connect);
         }
         front.children = List.copyOf(children);
+        children.forEach(front::addBean); // started and stopped with the server (the model gateway's HTTP client)
         jetty.setHandler(front);
         jetty.setStopTimeout(2_000);
     }
