@@ -19,6 +19,7 @@ import dev.berth.cli.commands.StatusCommand;
 import dev.berth.cli.commands.TokenCommand;
 import dev.berth.cli.commands.TtyCommand;
 import dev.berth.cli.commands.UpCommand;
+import dev.berth.cli.commands.UsageCommand;
 import dev.berth.cli.connect.Connected;
 import dev.berth.cli.connect.ConnectionOptions;
 import java.util.HashSet;
@@ -41,7 +42,7 @@ public final class Main implements Runnable, Connected {
     /** Every subcommand, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, SecretCommand.class, AuditCommand.class,
+            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, SecretCommand.class, AuditCommand.class, UsageCommand.class,
             LogsCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class,
             AotTrainCommand.class, LoginCommand.class, LogoutCommand.class, CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class);

@@ -17,6 +17,8 @@ import dev.berth.server.gateway.GatewayNetwork;
 import dev.berth.server.gateway.GatewayServer;
 import dev.berth.server.gateway.GatewayTags;
 import dev.berth.server.gateway.egress.EgressProxy;
+import dev.berth.server.gateway.model.ModelGateway;
+import dev.berth.server.gateway.model.ModelUsage;
 import dev.berth.server.http.ApiHandler;
 import dev.berth.server.http.AuditRoutes;
 import dev.berth.server.http.CommandRoutes;
@@ -30,6 +32,7 @@ import dev.berth.server.http.SessionLogRoutes;
 import dev.berth.server.http.SessionRoutes;
 import dev.berth.server.http.TerminalRoutes;
 import dev.berth.server.http.TokenRoutes;
+import dev.berth.server.http.UsageRoutes;
 import dev.berth.server.identity.AdminToken;
 import dev.berth.server.identity.ApiTokens;
 import dev.berth.server.identity.Authenticator;
@@ -84,6 +87,7 @@ public final class BerthServer implements AutoCloseable {
     private final AgentSupervisor agents;
     private final AgentClient agentClient;
     private final RuntimeService runtimes;
+    private final ModelUsage modelUsage;
 
     /** The OIDC verifier and the audit trail: closed last (so that stopping is recorded too), in this order. */
     private final List<AutoCloseable> lastToClose;
@@ -92,7 +96,8 @@ public final class BerthServer implements AutoCloseable {
 
     private BerthServer(GatewayServer gateway, Followers followers, List<AutoCloseable> lastToClose, ServerConfig config, Server jetty, ServerConnector connector, Store store,
             SessionService sessions, SandboxDriver driver, String startupPhases, AgentSupervisor agents,
-            AgentClient agentClient, RuntimeService runtimes) {
+            AgentClient agentClient, RuntimeService runtimes, ModelUsage modelUsage) {
+        this.modelUsage = modelUsage;
         this.lastToClose = lastToClose;
         this.followers = followers;
         this.gateway = gateway;
@@ -160,7 +165,9 @@ public final class BerthServer implements AutoCloseable {
         sessions.audit(sink);
         commands.tap(trail.ttys());
         sessions.watch(agents); // before reconcile, which re-adopts running agents
-        GatewayServer gateway = new GatewayServer(config.dataDir().resolve("gateway.sock"), gatewayNetwork, List.of(),
+        ModelUsage modelUsage = new ModelUsage(store, clock);
+        GatewayServer gateway = new GatewayServer(config.dataDir().resolve("gateway.sock"), gatewayNetwork,
+                List.of(new GatewayServer.Mount(ModelGateway.PREFIX, new ModelGateway(config.gateway(), secrets, modelUsage, sink))),
                 new EgressProxy(gatewayNetwork::rules, sink));
         gateway.start(); // before re-adopted agents call it
         long tReconcile = System.nanoTime();
@@ -200,6 +207,7 @@ public final class BerthServer implements AutoCloseable {
         routes.addAll(new SessionLogRoutes(sessions, commands, trail.log(), config.streamHeartbeat(), followers).routes());
         routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
         routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes()).routes());
+        routes.addAll(new UsageRoutes(modelUsage, sessions::find, clock).routes());
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-http");
@@ -230,6 +238,7 @@ public final class BerthServer implements AutoCloseable {
             agentClient.close();
             runtimes.close();
             sessions.close();
+            modelUsage.close();
             store.close();
             closeAll(lastToClose);
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
@@ -239,7 +248,7 @@ public final class BerthServer implements AutoCloseable {
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
         return new BerthServer(gateway, followers, lastToClose, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
-                runtimes);
+                runtimes, modelUsage);
     }
 
     /** A destination the host's firewall kept a routed sandbox from: an attempt of the session's owner. */
@@ -310,6 +319,7 @@ public final class BerthServer implements AutoCloseable {
         } finally {
             try {
                 sessions.close();
+                modelUsage.close(); // the model calls still waiting to be stored
             } finally {
                 try {
                     store.close();

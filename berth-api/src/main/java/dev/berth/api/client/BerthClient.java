@@ -6,6 +6,9 @@ import dev.berth.api.Json;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.AuditRecord;
 import dev.berth.api.model.AuditVerification;
+import dev.berth.api.model.Budget;
+import dev.berth.api.model.SessionBudget;
+import dev.berth.api.model.UsageReport;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
@@ -296,6 +299,30 @@ public final class BerthClient implements AutoCloseable {
 
     public AuditVerification verifyAudit() {
         return send(post("/v1/audit/verify", null), AuditVerification.class);
+    }
+
+    /**
+     * Model calls through the gateway, added up per session, agent and model, with a grand total.
+     *
+     * @param sessionId only this session's (null: every session the caller may see)
+     * @param since from this time (null: ever)
+     */
+    public UsageReport usage(String sessionId, java.time.Instant since) {
+        java.util.Map<String, String> q = new java.util.LinkedHashMap<>();
+        q.put("session", sessionId);
+        q.put("since", since == null ? null : since.toString());
+        return send(get("/v1/usage" + queryString(q)), UsageReport.class);
+    }
+
+    /** A session's model budget and what it has spent. */
+    public SessionBudget budget(String sessionId) {
+        return send(get("/v1/sessions/" + enc(sessionId) + "/budget"), SessionBudget.class);
+    }
+
+    /** Sets a session's model budget (both limits null: removes it). */
+    public SessionBudget setBudget(String sessionId, Budget budget) {
+        return send(request("/v1/sessions/" + enc(sessionId) + "/budget").header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(toJson(budget))).build(), SessionBudget.class);
     }
 
     /** A terminal's recording, asciicast v2. */

@@ -514,6 +514,90 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public synchronized void insertModelCalls(List<ModelCallRecord> calls) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO model_calls (at, session_id, owner, agent, provider,"
+                + " model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, cost_usd, status)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            db.setAutoCommit(false);
+            for (ModelCallRecord c : calls) {
+                bind(p, c);
+                p.addBatch();
+            }
+            p.executeBatch();
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("insert " + calls.size() + " model calls", e);
+        } finally {
+            autoCommit();
+        }
+    }
+
+    private static void bind(PreparedStatement p, ModelCallRecord c) throws SQLException {
+        p.setLong(1, c.at().toEpochMilli());
+        p.setString(2, c.sessionId());
+        p.setString(3, c.owner());
+        p.setString(4, c.agent());
+        p.setString(5, c.provider());
+        p.setString(6, c.model());
+        p.setLong(7, c.inputTokens());
+        p.setLong(8, c.outputTokens());
+        p.setLong(9, c.cacheReadTokens());
+        p.setLong(10, c.cacheWriteTokens());
+        p.setLong(11, c.latencyMs());
+        p.setString(12, c.costUsd().toPlainString());
+        p.setInt(13, c.status());
+    }
+
+    @Override
+    public synchronized List<ModelCallRecord> modelCalls(String sessionId, Instant since) {
+        String sql = "SELECT * FROM model_calls WHERE at >= ?" + (sessionId == null ? "" : " AND session_id = ?")
+                + " ORDER BY at, id";
+        String from = Long.toString(since == null ? Long.MIN_VALUE : since.toEpochMilli());
+        Row<ModelCallRecord> row = rs -> new ModelCallRecord(Instant.ofEpochMilli(rs.getLong("at")),
+                rs.getString("session_id"), rs.getString("owner"), rs.getString("agent"), rs.getString("provider"),
+                rs.getString("model"), rs.getLong("input_tokens"), rs.getLong("output_tokens"),
+                rs.getLong("cache_read_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("latency_ms"),
+                new java.math.BigDecimal(rs.getString("cost_usd")), rs.getInt("status"));
+        return sessionId == null ? query(sql, "model calls", row, from) : query(sql, "model calls", row, from, sessionId);
+    }
+
+    @Override
+    public synchronized boolean putBudget(BudgetRecord b) {
+        boolean none = b.tokens() == null && b.usd() == null;
+        try (PreparedStatement p = db.prepareStatement(none ? "DELETE FROM session_budgets WHERE session_id = ?"
+                : "INSERT INTO session_budgets (session_id, tokens, usd) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (session_id) DO UPDATE SET tokens = excluded.tokens, usd = excluded.usd")) {
+            p.setString(1, b.sessionId());
+            if (!none) {
+                if (b.tokens() == null) {
+                    p.setNull(2, Types.INTEGER);
+                } else {
+                    p.setLong(2, b.tokens());
+                }
+                p.setString(3, b.usd() == null ? null : b.usd().toPlainString());
+            }
+            p.executeUpdate();
+            return none ? session(b.sessionId()).isPresent() : true;
+        } catch (SQLException e) {
+            if (e.getMessage() != null && e.getMessage().contains("FOREIGN KEY")) {
+                return false;
+            }
+            throw new StoreException("set budget of " + b.sessionId(), e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<BudgetRecord> budget(String sessionId) {
+        return query("SELECT * FROM session_budgets WHERE session_id = ?", "budgets", rs -> {
+            long tokens = rs.getLong("tokens");
+            Long t = rs.wasNull() ? null : tokens;
+            String usd = rs.getString("usd");
+            return new BudgetRecord(rs.getString("session_id"), t, usd == null ? null : new java.math.BigDecimal(usd));
+        }, sessionId).stream().findFirst();
+    }
+
+    @Override
     public synchronized void close() {
         try {
             db.close();

@@ -78,6 +78,17 @@ public interface Store extends AutoCloseable {
     /** Deletes a secret; false if there is none of that name. */
     boolean deleteSecret(String name);
 
+    /** Stores model calls, in one transaction. */
+    void insertModelCalls(List<ModelCallRecord> calls);
+
+    /** The model calls of one session (null: of all) from {@code since} on (null: ever), oldest first. */
+    List<ModelCallRecord> modelCalls(String sessionId, Instant since);
+
+    /** Sets a session's budget, or removes it when it has no limit; false if there is no such session. */
+    boolean putBudget(BudgetRecord budget);
+
+    Optional<BudgetRecord> budget(String sessionId);
+
     @Override
     void close();
 }
