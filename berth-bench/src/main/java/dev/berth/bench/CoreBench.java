@@ -5,6 +5,7 @@ import dev.berth.bench.measure.DeployImage;
 import dev.berth.bench.measure.FirstOutput;
 import dev.berth.bench.measure.IdleMemory;
 import dev.berth.bench.measure.InvokeOverhead;
+import dev.berth.bench.measure.McpOverhead;
 import dev.berth.bench.measure.Measurement;
 import dev.berth.bench.measure.Restart;
 import dev.berth.bench.measure.Resume;
@@ -59,7 +60,8 @@ public final class CoreBench {
                     new RuntimeStart(o.server(), o.token(), Math.min(o.warmup(), 3), o.runtimeRuns()),
                     new InvokeOverhead(o.server(), o.token(), o.warmup(), o.invokeRuns()),
                     new DeployImage(o.server(), o.token(), o.deployRuns(), o.deployBytes()),
-                    new AuditCost(o.repo(), o.warmup(), o.roundTripRuns()));
+                    new AuditCost(o.repo(), o.warmup(), o.roundTripRuns()),
+                    new McpOverhead(o.warmup(), o.roundTripRuns()));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;
