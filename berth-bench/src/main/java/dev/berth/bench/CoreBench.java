@@ -5,6 +5,7 @@ import dev.berth.bench.measure.DeployImage;
 import dev.berth.bench.measure.FirstOutput;
 import dev.berth.bench.measure.IdleMemory;
 import dev.berth.bench.measure.InvokeOverhead;
+import dev.berth.bench.measure.McpOverhead;
 import dev.berth.bench.measure.Measurement;
 import dev.berth.bench.measure.ModelGatewayOverhead;
 import dev.berth.bench.measure.Restart;
@@ -61,7 +62,8 @@ public final class CoreBench {
                     new InvokeOverhead(o.server(), o.token(), o.warmup(), o.invokeRuns()),
                     new DeployImage(o.server(), o.token(), o.deployRuns(), o.deployBytes()),
                     new AuditCost(o.repo(), o.warmup(), o.roundTripRuns()),
-                    new ModelGatewayOverhead(o.warmup(), 10 * o.roundTripRuns(), 40));
+                    new ModelGatewayOverhead(o.warmup(), 10 * o.roundTripRuns(), 40),
+                    new McpOverhead(o.warmup(), o.roundTripRuns()));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;

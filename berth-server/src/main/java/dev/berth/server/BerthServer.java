@@ -17,6 +17,7 @@ import dev.berth.server.gateway.GatewayNetwork;
 import dev.berth.server.gateway.GatewayServer;
 import dev.berth.server.gateway.GatewayTags;
 import dev.berth.server.gateway.egress.EgressProxy;
+import dev.berth.server.gateway.mcp.McpGateway;
 import dev.berth.server.gateway.model.ModelGateway;
 import dev.berth.server.gateway.model.ModelUsage;
 import dev.berth.server.http.ApiHandler;
@@ -164,10 +165,13 @@ public final class BerthServer implements AutoCloseable {
         commands.audit(sink);
         sessions.audit(sink);
         commands.tap(trail.ttys());
-        sessions.watch(agents); // before reconcile, which re-adopts running agents
+        McpGateway mcp = new McpGateway(config.gateway().mcp(), secrets, sink);
+        // before reconcile, which re-adopts running agents; a stopped sandbox's MCP endpoint goes with it
+        sessions.watch(agents.alsoOnDown(mcp::close));
         ModelUsage modelUsage = new ModelUsage(store, clock);
-        GatewayServer gateway = new GatewayServer(config.dataDir().resolve("gateway.sock"), gatewayNetwork,
-                List.of(new GatewayServer.Mount(ModelGateway.PREFIX, new ModelGateway(config.gateway(), secrets, modelUsage, sink))),
+        GatewayServer gateway = new GatewayServer(config.dataDir().resolve("gateway.sock"), gatewayNetwork, List.of(
+                new GatewayServer.Mount(ModelGateway.PREFIX, new ModelGateway(config.gateway(), secrets, modelUsage, sink)),
+                new GatewayServer.Mount(McpGateway.PATH, mcp)),
                 new EgressProxy(gatewayNetwork::rules, sink));
         gateway.start(); // before re-adopted agents call it
         long tReconcile = System.nanoTime();

@@ -75,6 +75,12 @@ public enum ErrorCode {
     EGRESS_DENIED(403, "egress_denied"),
     /** The MCP tool exists upstream but this session's runtime or role may not call it. */
     TOOL_DENIED(403, "tool_denied"),
+    /** No upstream MCP server offers a tool of that name. */
+    TOOL_NOT_FOUND(404, "tool_not_found"),
+    /** The MCP client cancelled the tool call (the upstream server was told to stop). */
+    TOOL_CANCELLED(409, "tool_cancelled"),
+    /** The upstream MCP server answered the tool call with a JSON-RPC error. */
+    TOOL_FAILED(502, "tool_failed"),
     SECRET_NOT_FOUND(404, "secret_not_found"),
     INVALID_SECRET_NAME(400, "invalid_secret_name"),
     /** No usable key for the secrets store (missing, unreadable or the wrong one for what is stored). */

@@ -83,6 +83,7 @@ public final class GatewayServer implements AutoCloseable {
             children.add(connect);
         }
         front.children = List.copyOf(children);
+        front.children.forEach(front::addBean); // started and stopped with the gateway (a servlet context needs it)
         jetty.setHandler(front);
         jetty.setStopTimeout(2_000);
     }

@@ -28,4 +28,39 @@ public interface SessionWatcher {
     default boolean busy(String id) {
         return false;
     }
+
+    /** This watcher, with {@code onDown} told as well whenever a sandbox is gone. */
+    default SessionWatcher alsoOnDown(java.util.function.Consumer<String> onDown) {
+        SessionWatcher self = this;
+        return new SessionWatcher() {
+            @Override
+            public void started(SessionRecord s) {
+                self.started(s);
+            }
+
+            @Override
+            public void adopted(SessionRecord s) {
+                self.adopted(s);
+            }
+
+            @Override
+            public void down(String id) {
+                try {
+                    self.down(id);
+                } finally {
+                    onDown.accept(id);
+                }
+            }
+
+            @Override
+            public AgentInfo agent(SessionRecord s) {
+                return self.agent(s);
+            }
+
+            @Override
+            public boolean busy(String id) {
+                return self.busy(id);
+            }
+        };
+    }
 }
