@@ -13,6 +13,7 @@ import dev.berth.server.audit.AuditTrail;
 import dev.berth.server.audit.CommandAudit;
 import dev.berth.server.config.ConfigException;
 import dev.berth.server.config.ServerConfig;
+import dev.berth.server.gateway.GatewayHoldings;
 import dev.berth.server.gateway.GatewayNetwork;
 import dev.berth.server.gateway.GatewayServer;
 import dev.berth.server.gateway.GatewayTags;
@@ -166,9 +167,9 @@ public final class BerthServer implements AutoCloseable {
         sessions.audit(sink);
         commands.tap(trail.ttys());
         McpGateway mcp = new McpGateway(config.gateway().mcp(), secrets, sink);
-        // before reconcile, which re-adopts running agents; a stopped sandbox's MCP endpoint goes with it
-        sessions.watch(agents.alsoOnDown(mcp::close));
         ModelUsage modelUsage = new ModelUsage(store, clock);
+        // before reconcile, which re-adopts running agents; what the gateway holds of a session goes with its sandbox
+        sessions.watch(agents.also(new GatewayHoldings(gatewayNetwork, modelUsage, mcp)));
         GatewayServer gateway = new GatewayServer(config.dataDir().resolve("gateway.sock"), gatewayNetwork, List.of(
                 new GatewayServer.Mount(ModelGateway.PREFIX, new ModelGateway(config.gateway(), secrets, modelUsage, sink)),
                 new GatewayServer.Mount(McpGateway.PATH, mcp)),

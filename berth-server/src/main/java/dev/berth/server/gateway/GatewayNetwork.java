@@ -24,6 +24,7 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
     private final Path socket;
     private final GatewayConfig config;
     private final Store store;
+    private final Map<String, GatewaySession> up = new java.util.concurrent.ConcurrentHashMap<>();
 
     public GatewayNetwork(GatewayTags tags, Path socket, GatewayConfig config, Store store) {
         this.tags = tags;
@@ -58,12 +59,30 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
         }
     }
 
+    /**
+     * Looked up in the store on a running session's first gateway request, then held until its sandbox
+     * starts again or goes ({@link #forget}): no store read on the gateway's hot path.
+     */
     @Override
     public Optional<GatewaySession> byTag(String tag) {
-        return tags.sessionOf(tag)
-                .flatMap(store::session)
+        Optional<String> id = tags.sessionOf(tag);
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        GatewaySession known = up.get(id.get());
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<GatewaySession> found = store.session(id.get())
                 .filter(s -> s.state() == SessionState.RUNNING)
                 .map(s -> new GatewaySession(s.id(), s.owner(), s.runtime(), tags.modelKey(s.id())));
+        found.ifPresent(s -> up.put(s.sessionId(), s));
+        return found;
+    }
+
+    /** Drops what is held of a session whose sandbox started or went: its next request reads the store. */
+    public void forget(String sessionId) {
+        up.remove(sessionId);
     }
 
     /** Where a session may connect: what every session gets, its runtime's, and its own. */

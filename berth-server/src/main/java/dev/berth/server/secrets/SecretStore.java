@@ -34,6 +34,8 @@ public final class SecretStore implements SecretResolver {
     private final Clock clock;
     private final Consumer<String> onValue;
     private final SecureRandom random = new SecureRandom();
+    /** Values opened once, for the gateway's next calls (set and remove drop theirs). */
+    private final java.util.Map<String, byte[]> revealed = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param onValue told each value (as text, when it is UTF-8) that must never be printed
@@ -74,6 +76,7 @@ public final class SecretStore implements SecretResolver {
         SecretCipher.Sealed sealed = SecretCipher.seal(k.key(), name, value, random);
         Instant now = clock.instant();
         SecretRecord stored = store.putSecret(new SecretRecord(name, k.id(), sealed.nonce(), sealed.ciphertext(), now, now, by));
+        revealed.remove(name); // the next reveal opens the new row
         announce(value);
         return new Stored(stored, !exists);
     }
@@ -87,6 +90,7 @@ public final class SecretStore implements SecretResolver {
     public synchronized SecretRecord remove(String name) {
         checkName(name);
         SecretRecord r = store.secret(name).orElseThrow(() -> notFound(name));
+        revealed.remove(name);
         if (!store.deleteSecret(name)) {
             throw notFound(name);
         }
@@ -102,12 +106,17 @@ public final class SecretStore implements SecretResolver {
         if (!NAME.matcher(name).matches()) {
             return Optional.empty();
         }
+        byte[] known = revealed.get(name);
+        if (known != null) {
+            return Optional.of(known.clone());
+        }
         Optional<SecretRecord> r = store.secret(name);
         if (r.isEmpty()) {
             return Optional.empty();
         }
         byte[] value = open(r.get(), key(false));
         announce(value);
+        revealed.put(name, value.clone());
         return Optional.of(value);
     }
 

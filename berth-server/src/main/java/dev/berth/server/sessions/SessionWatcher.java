@@ -29,18 +29,29 @@ public interface SessionWatcher {
         return false;
     }
 
-    /** This watcher, with {@code onDown} told as well whenever a sandbox is gone. */
-    default SessionWatcher alsoOnDown(java.util.function.Consumer<String> onDown) {
+    /**
+     * This watcher, with {@code other} told of the sandbox's ups and downs as well (after this one);
+     * the agent and busy questions stay this watcher's.
+     */
+    default SessionWatcher also(SessionWatcher other) {
         SessionWatcher self = this;
         return new SessionWatcher() {
             @Override
             public void started(SessionRecord s) {
-                self.started(s);
+                try {
+                    self.started(s);
+                } finally {
+                    other.started(s);
+                }
             }
 
             @Override
             public void adopted(SessionRecord s) {
-                self.adopted(s);
+                try {
+                    self.adopted(s);
+                } finally {
+                    other.adopted(s);
+                }
             }
 
             @Override
@@ -48,7 +59,7 @@ public interface SessionWatcher {
                 try {
                     self.down(id);
                 } finally {
-                    onDown.accept(id);
+                    other.down(id);
                 }
             }
 

@@ -29,8 +29,10 @@ import java.util.function.Predicate;
 
 /**
  * What sessions' model calls spent, and what they may: every call the gateway forwards is kept in
- * the store; each session's running total is held in memory (loaded on its first call), and its
- * budget read from the store (a key lookup) before each call, so a budget goes with its session.
+ * the store; each running session's total and budget are held in memory (loaded on its first call,
+ * the budget kept in step by {@link #setBudget}), so a call's check touches no store, whose writer
+ * may be committing. A session whose sandbox goes is {@link #forget forgotten}: a later session of
+ * the same id starts from what the store says.
  */
 public final class ModelUsage implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ModelUsage.class.getName());
@@ -44,6 +46,7 @@ public final class ModelUsage implements AutoCloseable {
     private final Store store;
     private final Clock clock;
     private final Map<String, Spent> spent = new ConcurrentHashMap<>();
+    private final Map<String, Optional<BudgetRecord>> budgets = new ConcurrentHashMap<>();
     private final BlockingQueue<ModelCallRecord> unsaved = new LinkedBlockingQueue<>();
     private final Thread writer;
 
@@ -59,11 +62,17 @@ public final class ModelUsage implements AutoCloseable {
 
     /** Why the session may make no more model calls, or empty if it may. */
     public Optional<String> exhausted(String sessionId) {
-        Optional<BudgetRecord> b = store.budget(sessionId); // a key lookup; it goes with its session
+        Optional<BudgetRecord> b = budgets.computeIfAbsent(sessionId, store::budget);
         if (b.isEmpty()) {
             return Optional.empty();
         }
-        return exhausted(b.get(), spent(sessionId));
+        return exhausted(b.get(), spent.computeIfAbsent(sessionId, id -> load(id, createdAt(id))));
+    }
+
+    /** Drops what is held of a session whose sandbox went (stopped, expired, deleted). */
+    public void forget(String sessionId) {
+        budgets.remove(sessionId);
+        spent.remove(sessionId);
     }
 
     private static Optional<String> exhausted(BudgetRecord limit, Spent s) {
@@ -146,6 +155,7 @@ public final class ModelUsage implements AutoCloseable {
         if (!store.putBudget(r)) {
             throw new ApiException(ErrorCode.SESSION_NOT_FOUND, "no session " + sessionId);
         }
+        budgets.put(sessionId, store.budget(sessionId));
         return budgetOf(sessionId);
     }
 
