@@ -78,6 +78,7 @@ class EgressFromSandboxTest {
         client.createSession(new CreateSessionRequest("egress", null, null, null, null, null, null,
                 new Egress(List.of("127.0.0.1:" + a), List.of())));
 
+        assertThat(client.session("egress").egress().domains()).containsExactly("127.0.0.1:" + a);
         Collected env = sh("egress", "echo $BERTH_GATEWAY_URL $HTTPS_PROXY $ANTHROPIC_API_KEY");
         assertThat(env.stdout()).startsWith("http://127.0.0.1:7761 http://127.0.0.1:7761 berth-session-");
 

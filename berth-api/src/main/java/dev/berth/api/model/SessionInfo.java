@@ -37,4 +37,5 @@ public record SessionInfo(
         String runtime,
         AgentInfo agent,
         String owner,
-        java.util.List<String> sharedWith) {}
+        java.util.List<String> sharedWith,
+        Egress egress) {}

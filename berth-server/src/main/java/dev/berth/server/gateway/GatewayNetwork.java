@@ -35,7 +35,7 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
 
     @Override
     public SandboxNetwork sandboxNetwork(SessionRecord s) {
-        return new SandboxNetwork(socket, tags.connectionTag(s.id()), CidrRule.routedNetwork(rules(s)));
+        return new SandboxNetwork(socket, tags.connectionTag(s.id()), CidrRule.routedNetwork(egress(s)));
     }
 
     @Override
@@ -91,12 +91,9 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
         return config.egress().forRuntime(session.runtimeName()).plus(own);
     }
 
-    /** The same for a stored session (its sandbox's routed destinations). */
-    public EgressRules rules(SessionRecord s) {
-        String runtimeName = s.runtime() == null ? null : s.runtime().substring(0, Math.max(s.runtime().lastIndexOf('@'), 0));
-        if (s.runtime() != null && runtimeName.isEmpty()) {
-            runtimeName = s.runtime();
-        }
-        return config.egress().forRuntime(runtimeName).plus(s.egress());
+    /** The same for a stored session: its sandbox's routed destinations, and what it is shown. */
+    @Override
+    public EgressRules egress(SessionRecord s) {
+        return config.egress().forRuntime(GatewaySession.runtimeNameOf(s.runtime())).plus(s.egress());
     }
 }

@@ -25,11 +25,16 @@ public record GatewaySession(String sessionId, String owner, String runtime, Str
 
     /** The runtime's name without its version, or null for a plain session. */
     public String runtimeName() {
-        if (runtime == null) {
+        return runtimeNameOf(runtime);
+    }
+
+    /** {@code name} of a runtime reference {@code name@version}; null for null. */
+    public static String runtimeNameOf(String runtimeRef) {
+        if (runtimeRef == null) {
             return null;
         }
-        int at = runtime.lastIndexOf('@');
-        return at < 0 ? runtime : runtime.substring(0, at);
+        int at = runtimeRef.lastIndexOf('@');
+        return at <= 0 ? runtimeRef : runtimeRef.substring(0, at);
     }
 
     /** The session of a request the gateway's front handler let through. */

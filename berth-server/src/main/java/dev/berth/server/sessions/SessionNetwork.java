@@ -1,6 +1,7 @@
 package dev.berth.server.sessions;
 
 import dev.berth.sandbox.spi.SandboxNetwork;
+import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.server.store.SessionRecord;
 import java.util.Map;
 
@@ -20,6 +21,11 @@ public interface SessionNetwork {
 
         @Override
         public void check(SessionRecord s) {}
+
+        @Override
+        public EgressRules egress(SessionRecord s) {
+            return s.egress();
+        }
     };
 
     SandboxNetwork sandboxNetwork(SessionRecord s);
@@ -33,4 +39,7 @@ public interface SessionNetwork {
      * @throws dev.berth.api.model.ApiException {@code invalid_field}, naming the rule
      */
     void check(SessionRecord s);
+
+    /** Everything the session's sandbox may reach: what every session, its runtime and it itself are granted. */
+    EgressRules egress(SessionRecord s);
 }

@@ -356,7 +356,13 @@ public final class SessionService implements AutoCloseable {
         return new SessionInfo(s.id(), s.state(), s.stateReason(), s.createdAt(), last, limits, s.env(),
                 SandboxSpec.WORKSPACE_MOUNT, positiveSeconds(life.idleTimeout()), life.retention().toSeconds(),
                 positiveSeconds(life.maxLifetime()), idleStopAt, reclaimAt, used, s.runtime(),
-                s.runtime() == null ? null : lifecycle.listener().agent(s), s.owner(), s.sharedWith());
+                s.runtime() == null ? null : lifecycle.listener().agent(s), s.owner(), s.sharedWith(), egressOf(s));
+    }
+
+    /** Where the session's sandbox may connect: the server's, its runtime's and its own rules together. */
+    private dev.berth.api.model.Egress egressOf(SessionRecord s) {
+        EgressRules r = network.egress(s);
+        return new dev.berth.api.model.Egress(r.domains(), r.cidrs());
     }
 
     private static Long positiveSeconds(Duration d) {
