@@ -43,7 +43,7 @@ public record BenchOptions(
 
     public static final List<String> SECTIONS = List.of("first-output", "round-trip", "throughput", "memory", "startup",
             "resume", "restart", "tty", "tty-throughput", "tty-memory", "tty-reconnect", "runtime-start", "invoke", "deploy",
-            "audit-cost", "model-gateway", "mcp-overhead");
+            "audit-cost", "model-gateway", "mcp-overhead", "gateway-from-sandbox");
 
     static final String USAGE = """
             usage: CoreBench --server URL (--token T | --token-file F) --data DIR [options]
@@ -56,7 +56,8 @@ public record BenchOptions(
               --only a,b              sections: first-output, round-trip, throughput, memory, startup,
                                       resume, restart, tty, tty-throughput, tty-memory,
                                       tty-reconnect, runtime-start, invoke, deploy, audit-cost,
-                                      model-gateway, mcp-overhead (both in process: no server needed)
+                                      model-gateway, mcp-overhead (both in process: no server needed),
+                                      gateway-from-sandbox
               --warmup N              unmeasured runs before each series (default 5)
               --first-output-runs N   (default 50)   --round-trip-runs N (default 200)
               --throughput-runs N     (default 3)    --throughput-bytes N (default 1073741824)

@@ -5,6 +5,7 @@ import dev.berth.bench.measure.DeployImage;
 import dev.berth.bench.measure.FirstOutput;
 import dev.berth.bench.measure.IdleMemory;
 import dev.berth.bench.measure.InvokeOverhead;
+import dev.berth.bench.measure.GatewayFromSandbox;
 import dev.berth.bench.measure.McpOverhead;
 import dev.berth.bench.measure.Measurement;
 import dev.berth.bench.measure.ModelGatewayOverhead;
@@ -63,7 +64,8 @@ public final class CoreBench {
                     new DeployImage(o.server(), o.token(), o.deployRuns(), o.deployBytes()),
                     new AuditCost(o.repo(), o.warmup(), o.roundTripRuns()),
                     new ModelGatewayOverhead(o.warmup(), 10 * o.roundTripRuns(), 40),
-                    new McpOverhead(o.warmup(), o.roundTripRuns()));
+                    new McpOverhead(o.warmup(), o.roundTripRuns()),
+                    new GatewayFromSandbox(o.repo(), 5, Math.max(100, 2 * o.roundTripRuns())));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;
