@@ -20,14 +20,33 @@ final class Cli {
 
     private final Path data;
     private final Map<String, String> env;
+    private final Path netns;
 
     Cli(Path data, Map<String, String> env) {
+        this(data, env, null);
+    }
+
+    private Cli(Path data, Map<String, String> env, Path netns) {
         this.data = data;
         this.env = env;
+        this.netns = netns;
+    }
+
+    /**
+     * The same CLI run inside the network namespace {@code netns} (a path such as /run/netns/NAME):
+     * a server started with it listens on that namespace's loopback, where only such a CLI reaches
+     * it. Only the network namespace changes ({@code nsenter --net}, which execs in place): mounts,
+     * cgroups and the pid stay those of the launcher.
+     */
+    Cli inNetns(Path netns) {
+        return new Cli(data, env, netns);
     }
 
     ProcessBuilder builder(List<String> args) {
         List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("nsenter", "--net=" + netns, "--"));
+        }
         cmd.add(ROOT.resolve("berth").toString());
         cmd.add("--home");
         cmd.add(data.toString());
