@@ -19,6 +19,8 @@ import java.nio.file.Path;
  * What a sandbox's shim does for the gateway, on the test's own loopback: each connection to
  * {@link #uri()} is relayed to the gateway's unix socket, opened with a PROXY protocol v2 header
  * carrying {@code tag}. Lets tests drive the gateway with any HTTP client as if from a sandbox.
+ * Like the shim (one poll loop, TCP_NODELAY) it adds no hand-off between threads per read: each
+ * direction is a platform thread blocked on its socket, so latency benches through it are fair.
  */
 public final class GatewayTap implements AutoCloseable {
     private static final byte[] SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
@@ -59,7 +61,7 @@ public final class GatewayTap implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
-                Thread.ofVirtual().start(() -> relay(client));
+                Thread.ofPlatform().daemon().start(() -> relay(client));
             } catch (IOException e) {
                 return;
             }
@@ -68,11 +70,12 @@ public final class GatewayTap implements AutoCloseable {
 
     private void relay(Socket client) {
         try (client; SocketChannel up = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            client.setTcpNoDelay(true); // as the shim does
             up.connect(UnixDomainSocketAddress.of(socket));
             up.write(ByteBuffer.wrap(proxyHeader(tag, client.getPort())));
             InputStream upIn = Channels.newInputStream(up);
             OutputStream upOut = Channels.newOutputStream(up);
-            Thread back = Thread.ofVirtual().start(() -> {
+            Thread back = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     upIn.transferTo(client.getOutputStream());
                 } catch (IOException ignored) {

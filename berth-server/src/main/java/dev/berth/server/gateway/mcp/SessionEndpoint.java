@@ -79,7 +79,9 @@ final class SessionEndpoint implements AutoCloseable {
 
     /**
      * @param catalog every upstream tool by prefixed name, as it changes (see {@link #sync})
-     * @param results where answers are written to the sandbox's client, off the upstreams' own threads
+     * @param results where answers of upstreams that {@linkplain Upstream#answersOnOneThread answer on
+     *     one thread} are written to the sandbox's client, off that thread (a hand-off costs some
+     *     0.1 ms a call, so the others are written on the thread of their own HTTP exchange)
      */
     SessionEndpoint(GatewaySession session, Map<String, Entry> catalog, ToolPolicy policy, ToolCallAudit audit,
             McpJsonMapper json, ServletConfig servletConfig, Scheduler results) throws ServletException {
@@ -207,9 +209,14 @@ final class SessionEndpoint implements AutoCloseable {
                 new McpSchema.ProgressNotification(token, n.progress(), n.total(), n.message(), null));
         Mono<Boolean> cancelled = exchange.transportContext().get(CALL) instanceof Call call
                 ? call.cancelled.asMono() : Mono.never();
-        return e.upstream().call(e.tool().name(), arguments, progress)
-                .takeUntilOther(cancelled) // the SDK answers nothing then; the upstream was told to stop
-                .publishOn(results)
+        Mono<McpSchema.CallToolResult> answer = e.upstream().call(e.tool().name(), arguments, progress)
+                .takeUntilOther(cancelled); // the SDK answers nothing then; the upstream was told to stop
+        if (e.upstream().answersOnOneThread()) {
+            // the SDK writes the answer to the sandbox on the thread that emits it: not on the one
+            // thread all of a stdio server's answers come on, which a slow reader would hold up
+            answer = answer.publishOn(results);
+        }
+        return answer
                 .doOnSuccess(r -> audit.record(session, e.prefixed(), arguments, redact,
                         r == null ? "error:" + ErrorCode.TOOL_CANCELLED.code() : "ok",
                         System.nanoTime() - start, r == null ? null : Boolean.TRUE.equals(r.isError()), null))

@@ -80,6 +80,15 @@ final class Upstream implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Whether the SDK's transport hands every answer of this server over on one thread, shared by
+     * all calls: a stdio server's, whose reader thread emits them. A Streamable HTTP server's
+     * answer comes on a thread of its own exchange.
+     */
+    boolean answersOnOneThread() {
+        return config.url() == null;
+    }
+
     /** Starts the server if it is not running, and reads its tools. */
     void ensureStarted() {
         connection();
