@@ -9,6 +9,8 @@ import dev.berth.api.Json;
 import dev.berth.api.client.BerthClient;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
+import dev.berth.api.model.CreateTokenRequest;
+import dev.berth.api.model.Role;
 import dev.berth.server.CommandsApiTest.Collected;
 import dev.berth.server.config.ServerConfig;
 import dev.berth.server.gateway.GatewayConfig;
@@ -56,7 +58,7 @@ class McpFromSandboxTest {
                         List.of("read_text_file"), null),
                 "slow", new McpServerConfig(List.of("node", slow.toString()),
                         Map.of("NODE_PATH", NODE_MODULES.toString(), "MARKER_DIR", files.toString()), null, null, null, null)),
-                null), null);
+                null, Map.of("user", List.of("everything__echo", "fs__*"))), null);
         server = TestServer.start(ServerConfig.defaults(data).withGateway(gateway));
         server.assumeSandboxes();
         client = server.client();
@@ -74,11 +76,33 @@ class McpFromSandboxTest {
     }
 
     private JsonNode mcp(String... args) throws Exception {
-        Collected r = collect(client.runCommand("mcp", CommandRequest.shell(
+        return mcpIn(client, "mcp", args);
+    }
+
+    private static JsonNode mcpIn(BerthClient as, String session, String... args) throws Exception {
+        Collected r = collect(as.runCommand(session, CommandRequest.shell(
                 "NODE_PATH=/usr/lib/node_modules node /mnt/workspace/client.cjs \"$BERTH_MCP_URL\" "
                         + String.join(" ", args))));
         assertThat(r.exit().status().code()).as(r.stderr()).isZero();
         return Json.mapper().readTree(r.stdout());
+    }
+
+    @Test
+    void aUsersSessionSeesOnlyWhatTheirRoleMayCall() throws Exception {
+        String secret = client.createToken(new CreateTokenRequest("alice", Role.USER, null, null, null)).secret();
+        try (BerthClient alice = new BerthClient(server.server.uri(), secret)) {
+            alice.createSession(CreateSessionRequest.of("mcp-alice", null, null));
+            Path script = Path.of(getClass().getClassLoader().getResource("mcp/client.cjs").toURI());
+            Files.copy(script, data.resolve("sessions/mcp-alice/workspace/client.cjs"));
+            assertThat(mcpIn(alice, "mcp-alice", "list").get("tools").toString())
+                    .contains("\"everything__echo\"", "\"fs__read_text_file\"")
+                    .doesNotContain("everything__trigger-long-running-operation").doesNotContain("slow__wait");
+            JsonNode refused = mcpIn(alice, "mcp-alice", "call", "slow__pid", "'{}'");
+            assertThat(refused.get("error").get("message").asText()).contains("tool_denied");
+            alice.deleteSession("mcp-alice");
+        }
+        // the admin's session, on the same server, sees them all
+        assertThat(mcp("list").get("tools").toString()).contains("\"slow__wait\"");
     }
 
     @Test

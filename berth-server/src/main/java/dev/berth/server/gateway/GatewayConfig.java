@@ -31,7 +31,7 @@ public record GatewayConfig(Map<String, ModelProvider> models, Map<String, Model
     public GatewayConfig {
         models = models == null ? Map.of() : Map.copyOf(models);
         prices = prices == null ? Map.of() : Map.copyOf(prices);
-        mcp = mcp == null ? new Mcp(null, null) : mcp;
+        mcp = mcp == null ? new Mcp(null, null, null) : mcp;
         egress = egress == null ? new Egress(null, null) : egress;
     }
 
@@ -39,11 +39,19 @@ public record GatewayConfig(Map<String, ModelProvider> models, Map<String, Model
      * @param servers upstream servers by name; their tools appear as {@code NAME__TOOL}
      * @param runtimes per runtime name: the (prefixed) tools its sessions may call; a runtime not
      *     listed may call every tool the servers allow
+     * @param roles per role of the session's owner ({@code admin}, {@code operator}, {@code user}): the
+     *     same, on top of the runtime's list (a tool must pass both)
      */
-    public record Mcp(Map<String, McpServerConfig> servers, Map<String, List<String>> runtimes) {
+    public record Mcp(Map<String, McpServerConfig> servers, Map<String, List<String>> runtimes,
+            Map<String, List<String>> roles) {
         public Mcp {
             servers = servers == null ? Map.of() : Map.copyOf(servers);
             runtimes = runtimes == null ? Map.of() : Map.copyOf(runtimes);
+            roles = roles == null ? Map.of() : Map.copyOf(roles);
+        }
+
+        public Mcp(Map<String, McpServerConfig> servers, Map<String, List<String>> runtimes) {
+            this(servers, runtimes, null);
         }
     }
 

@@ -75,7 +75,7 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
         }
         Optional<GatewaySession> found = store.session(id.get())
                 .filter(s -> s.state() == SessionState.RUNNING)
-                .map(s -> new GatewaySession(s.id(), s.owner(), s.runtime(), tags.modelKey(s.id())));
+                .map(s -> new GatewaySession(s.id(), s.owner(), s.runtime(), tags.modelKey(s.id()), s.ownerRole()));
         found.ifPresent(s -> up.put(s.sessionId(), s));
         return found;
     }

@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param runtime the runtime version it runs ({@code name@version}), or null for a plain session
  * @param modelKey the placeholder API key Berth put in the sandbox's environment for model SDKs;
  *     a model call must present exactly this one
+ * @param ownerRole the owner's role when they made the session ({@code admin}, {@code operator},
+ *     {@code user}), or null when not known
  */
-public record GatewaySession(String sessionId, String owner, String runtime, String modelKey) {
+public record GatewaySession(String sessionId, String owner, String runtime, String modelKey, String ownerRole) {
     /** The request attribute under which the gateway's handlers find the caller's session. */
     public static final String ATTRIBUTE = GatewaySession.class.getName();
 
@@ -21,6 +23,11 @@ public record GatewaySession(String sessionId, String owner, String runtime, Str
         Objects.requireNonNull(sessionId, "sessionId");
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(modelKey, "modelKey");
+    }
+
+    /** A session whose owner's role is not known. */
+    public GatewaySession(String sessionId, String owner, String runtime, String modelKey) {
+        this(sessionId, owner, runtime, modelKey, null);
     }
 
     /** The runtime's name without its version, or null for a plain session. */

@@ -156,7 +156,7 @@ public final class RuntimeRoutes {
         // the common case, a running session of this runtime, is answered from memory: no store round trip
         if (!agents.runs(sessionId, name)) {
             runtimes.record(name, null); // an unknown runtime is an error before any session is made
-            sessions.ensureRunning(sessionId, name, x.principal().user());
+            sessions.ensureRunning(sessionId, name, x.principal().user(), x.principal().role().wire());
         }
         String id = sessionId;
         x.auditTarget(id, "runtime/" + name).audit("bytes", payload.length);

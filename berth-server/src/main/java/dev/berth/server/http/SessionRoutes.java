@@ -54,7 +54,7 @@ public final class SessionRoutes {
                 throw new ApiException(ErrorCode.RUNTIME_NOT_FOUND, "no runtime " + name);
             }
         }
-        var info = sessions.create(request, p.user());
+        var info = sessions.create(request, p.user(), p.role().wire());
         x.auditTarget(info.id(), "session/" + info.id());
         x.json(201, info);
     }

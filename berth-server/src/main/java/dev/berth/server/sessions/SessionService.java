@@ -84,7 +84,7 @@ public final class SessionService implements AutoCloseable {
     }
 
     /** Makes a session owned by {@code owner}; they must be allowed its runtime (checked by the caller). */
-    public SessionInfo create(CreateSessionRequest request, String owner) {
+    public SessionInfo create(CreateSessionRequest request, String owner, String ownerRole) {
         String id = request.id() == null ? SessionIds.newSessionId() : request.id();
         if (!SessionIds.valid(id)) {
             throw new ApiException(ErrorCode.INVALID_SESSION_ID,
@@ -110,7 +110,8 @@ public final class SessionService implements AutoCloseable {
                 seconds("maxLifetimeSeconds", request.maxLifetimeSeconds(), true));
         Instant now = clock.instant();
         SessionRecord record = new SessionRecord(id, SessionState.CREATING, null, driver.name(), now, now, limits, env,
-                lifetime, disk, runtime == null ? null : runtime.ref(), owner, List.of(), egress(request.egress()));
+                lifetime, disk, runtime == null ? null : runtime.ref(), owner, List.of(), egress(request.egress()),
+                ownerRole);
         network.check(record);
         return lifecycle.withLock(id, () -> {
             if (!store.insertSession(record)) {
@@ -190,11 +191,11 @@ public final class SessionService implements AutoCloseable {
      * Makes an invocation's session run: the one of that id, resumed if stopped, which must run
      * this runtime; or a new one of it.
      */
-    public void ensureRunning(String id, String runtimeName, String owner) {
+    public void ensureRunning(String id, String runtimeName, String owner, String ownerRole) {
         Optional<SessionRecord> found = SessionIds.valid(id) ? store.session(id) : Optional.empty();
         if (found.isEmpty()) {
             try {
-                create(new CreateSessionRequest(id, null, null, null, null, null, runtimeName), owner);
+                create(new CreateSessionRequest(id, null, null, null, null, null, runtimeName), owner, ownerRole);
                 return;
             } catch (ApiException e) {
                 if (e.code() != ErrorCode.SESSION_EXISTS) {

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param owner the user who created it
  * @param sharedWith who else may use it: {@code user:NAME} and {@code group:NAME}
  * @param egress where its sandbox may connect beyond the gateway, on top of the server's and its runtime's rules
+ * @param ownerRole the owner's role when they made it ({@code admin}, {@code operator}, {@code user}); null
+ *     for sessions made before roles were kept
  */
 public record SessionRecord(
         String id,
@@ -32,7 +34,8 @@ public record SessionRecord(
         String runtime,
         String owner,
         java.util.List<String> sharedWith,
-        EgressRules egress) {
+        EgressRules egress,
+        String ownerRole) {
 
     public SessionRecord {
         env = Map.copyOf(env);
@@ -43,7 +46,7 @@ public record SessionRecord(
     public SessionRecord withState(SessionState s, String reason, Instant at) {
         Instant last = at.isAfter(lastActivityAt) ? at : lastActivityAt;
         return new SessionRecord(id, s, reason, driver, createdAt, last, limits, env, lifetime, diskQuotaBytes, runtime,
-                owner, sharedWith, egress);
+                owner, sharedWith, egress, ownerRole);
     }
 
     /** Same state, later activity (never earlier). */
@@ -53,6 +56,6 @@ public record SessionRecord(
 
     public SessionRecord withSharedWith(java.util.List<String> shares) {
         return new SessionRecord(id, state, stateReason, driver, createdAt, lastActivityAt, limits, env, lifetime,
-                diskQuotaBytes, runtime, owner, shares, egress);
+                diskQuotaBytes, runtime, owner, shares, egress, ownerRole);
     }
 }

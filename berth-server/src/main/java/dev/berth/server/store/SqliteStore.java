@@ -40,7 +40,7 @@ public final class SqliteStore implements Store {
     private static final TypeReference<RuntimeSpec> SPEC = new TypeReference<>() {};
 
     /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
-    static final int SCHEMA_VERSION = 8;
+    static final int SCHEMA_VERSION = 9;
 
     private final Connection db;
 
@@ -87,8 +87,8 @@ public final class SqliteStore implements Store {
         try (PreparedStatement p = db.prepareStatement("""
                 INSERT INTO sessions (id, state, driver, created_at, last_activity_at, memory_bytes, cpu_millis, pids, env_json,
                                       state_reason, idle_timeout_ms, retention_ms, max_lifetime_ms, disk_quota_bytes, runtime,
-                                      owner, shared_json, egress_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
+                                      owner, shared_json, egress_json, owner_role)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")) {
             p.setString(1, r.id());
             p.setString(2, r.state().wire());
             p.setString(3, r.driver());
@@ -107,6 +107,7 @@ public final class SqliteStore implements Store {
             p.setString(16, r.owner());
             p.setString(17, json(r.sharedWith()));
             p.setString(18, json(r.egress()));
+            p.setString(19, r.ownerRole());
             return p.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new StoreException("insert session " + r.id(), e);
@@ -192,7 +193,8 @@ public final class SqliteStore implements Store {
                 rs.getString("runtime"),
                 rs.getString("owner"),
                 parse(rs.getString("shared_json"), ARGV),
-                parse(rs.getString("egress_json"), EGRESS)), args);
+                parse(rs.getString("egress_json"), EGRESS),
+                rs.getString("owner_role")), args);
     }
 
     @Override

@@ -179,7 +179,7 @@ final class SessionEndpoint implements AutoCloseable {
 
     private boolean allows(String prefixed) {
         Entry e = offered.get(prefixed);
-        return e != null && policy.allows(session.runtimeName(), e.upstream().name(), e.tool().name());
+        return e != null && policy.allows(session.runtimeName(), session.ownerRole(), e.upstream().name(), e.tool().name());
     }
 
     private McpServerFeatures.AsyncToolSpecification specification(Entry e) {
@@ -196,7 +196,7 @@ final class SessionEndpoint implements AutoCloseable {
         long start = System.nanoTime();
         Set<String> redact = e.upstream().config().redact() == null ? Set.of() : Set.copyOf(e.upstream().config().redact());
         Map<String, Object> arguments = request.arguments();
-        if (!policy.allows(session.runtimeName(), e.upstream().name(), e.tool().name())) {
+        if (!policy.allows(session.runtimeName(), session.ownerRole(), e.upstream().name(), e.tool().name())) {
             audit.record(session, e.prefixed(), arguments, redact, "denied", System.nanoTime() - start, null,
                     ErrorCode.TOOL_DENIED.code());
             return Mono.error(McpError.builder(McpSchema.ErrorCodes.INVALID_PARAMS)

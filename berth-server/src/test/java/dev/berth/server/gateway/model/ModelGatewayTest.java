@@ -82,7 +82,7 @@ class ModelGatewayTest {
         store = new SqliteStore(dir.resolve("berth.db"));
         Instant now = Instant.now();
         store.insertSession(new SessionRecord(SESSION, SessionState.RUNNING, null, "test", now, now,
-                new ResourceLimits(1 << 30, 1000, 100), Map.of(), new Lifetime(null, null, null), 0, "coder@3", "alice", List.of(), null));
+                new ResourceLimits(1 << 30, 1000, 100), Map.of(), new Lifetime(null, null, null), 0, "coder@3", "alice", List.of(), null, "user"));
         GatewayTags tags = GatewayTags.loadOrCreate(dir.resolve("tag.key"));
         placeholder = tags.modelKey(SESSION);
         GatewayConfig config = Json.mapper().convertValue(Map.of(
