@@ -87,8 +87,8 @@ public final class GatewayNetwork implements SessionNetwork, GatewaySessions {
 
     /** Where a session may connect: what every session gets, its runtime's, and its own. */
     public EgressRules rules(GatewaySession session) {
-        EgressRules own = store.session(session.sessionId()).map(SessionRecord::egress).orElse(EgressRules.NONE);
-        return config.egress().forRuntime(session.runtimeName()).plus(own);
+        return store.session(session.sessionId()).map(this::egress)
+                .orElseGet(() -> config.egress().forRuntime(session.runtimeName()));
     }
 
     /** The same for a stored session: its sandbox's routed destinations, and what it is shown. */

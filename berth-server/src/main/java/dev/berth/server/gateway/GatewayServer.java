@@ -76,15 +76,7 @@ public final class GatewayServer implements AutoCloseable {
         connector.setUnixDomainPath(socket);
         connector.setIdleTimeout(30 * 60_000L); // model streams and MCP event streams may be quiet for long
         jetty.addConnector(connector);
-        Front front = new Front(sessions, List.copyOf(mounts), connect);
-        List<Handler> children = new java.util.ArrayList<>();
-        mounts.forEach(m -> children.add(m.handler()));
-        if (connect != null) {
-            children.add(connect);
-        }
-        front.children = List.copyOf(children);
-        front.children.forEach(front::addBean); // started and stopped with the gateway (a servlet context needs it)
-        jetty.setHandler(front);
+        jetty.setHandler(new Front(sessions, List.copyOf(mounts), connect));
         jetty.setStopTimeout(2_000);
     }
 
@@ -134,16 +126,19 @@ public final class GatewayServer implements AutoCloseable {
         private final GatewaySessions sessions;
         private final List<Mount> mounts;
         private final Handler connect;
-        private List<Handler> children = List.of();
+        private final List<Handler> children;
 
         Front(GatewaySessions sessions, List<Mount> mounts, Handler connect) {
             this.sessions = sessions;
             this.mounts = mounts;
             this.connect = connect;
-            mounts.forEach(m -> addBean(m.handler())); // started and stopped with the server
+            List<Handler> all = new java.util.ArrayList<>();
+            mounts.forEach(m -> all.add(m.handler()));
             if (connect != null) {
-                addBean(connect);
+                all.add(connect);
             }
+            children = List.copyOf(all);
+            children.forEach(this::addBean); // started and stopped with the gateway (a servlet context needs it)
         }
 
         @Override
