@@ -1,5 +1,6 @@
 package dev.berth.runtimes.deploy;
 
+import dev.berth.runtimes.harness.HarnessSpec;
 import java.util.List;
 import java.util.Map;
 
@@ -16,13 +17,25 @@ import java.util.Map;
  * @param workingDir its working directory
  * @param port where it serves {@code /invocations} and {@code /ping}
  * @param user the image's {@code User}, if any (kept for the record: agents run as the sandbox's root)
+ * @param harness the coding agent it runs turn by turn, for a runtime deployed with {@code --harness}
+ *     (its argv is then empty: no server runs in it); null for the others
  */
 public record RuntimeSpec(String kind, String source, String digest, String rootfs, boolean hostSystem,
-        List<String> argv, Map<String, String> env, String workingDir, int port, long unpackedBytes, String user) {
+        List<String> argv, Map<String, String> env, String workingDir, int port, long unpackedBytes, String user,
+        HarnessSpec harness) {
     public static final int AGENT_PORT = 8080;
 
     public RuntimeSpec {
         argv = List.copyOf(argv);
         env = Map.copyOf(env);
+    }
+
+    public RuntimeSpec(String kind, String source, String digest, String rootfs, boolean hostSystem, List<String> argv,
+            Map<String, String> env, String workingDir, int port, long unpackedBytes, String user) {
+        this(kind, source, digest, rootfs, hostSystem, argv, env, workingDir, port, unpackedBytes, user, null);
+    }
+
+    public RuntimeSpec withHarness(HarnessSpec h) {
+        return new RuntimeSpec(kind, source, digest, rootfs, hostSystem, argv, env, workingDir, port, unpackedBytes, user, h);
     }
 }
