@@ -211,11 +211,36 @@ public final class BerthClient implements AutoCloseable {
         return send(post("/v1/runtimes/" + enc(name), new DeployImageRequest(image, insecure ? true : null)), RuntimeInfo.class);
     }
 
+    /**
+     * Deploys a harness as a new version of runtime {@code name}: installed by the server (npm harnesses),
+     * or from {@code image} (null for none) that has its CLI.
+     *
+     * @param model its default model, or null; @param command the custom harness's command, or null
+     */
+    public RuntimeInfo deployHarness(String name, String harness, String model, String command, String image, boolean insecure) {
+        HttpRequest r = request("/v1/runtimes/" + enc(name))
+                .timeout(Duration.ofMinutes(15)) // the harness's package is installed before the answer
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(toJson(new DeployImageRequest(image, insecure ? true : null,
+                        harness, model, command))))
+                .build();
+        return send(r, RuntimeInfo.class);
+    }
+
     /** Uploads a project zip as a new version of runtime {@code name}. */
     public RuntimeInfo deployZip(String name, Path zip, String lang, String entrypoint) {
+        return deployZip(name, zip, lang, entrypoint, null, null, null);
+    }
+
+    /** Uploads a project zip, with {@code harness} ({@code custom}, or null for an agent runtime). */
+    public RuntimeInfo deployZip(String name, Path zip, String lang, String entrypoint, String harness, String model,
+            String command) {
         try {
             String q = "?lang=" + enc(lang) + "&filename=" + enc(zip.getFileName().toString())
-                    + (entrypoint == null ? "" : "&entrypoint=" + enc(entrypoint));
+                    + (entrypoint == null ? "" : "&entrypoint=" + enc(entrypoint))
+                    + (harness == null ? "" : "&harness=" + enc(harness))
+                    + (model == null ? "" : "&model=" + enc(model))
+                    + (command == null ? "" : "&command=" + enc(command));
             HttpRequest r = request("/v1/runtimes/" + enc(name) + q)
                     .timeout(Duration.ofMinutes(15)) // dependencies are installed before the answer
                     .header("Content-Type", "application/zip")

@@ -42,6 +42,10 @@ public enum ErrorCode {
     RUNTIME_NO_ENTRYPOINT(422, "runtime_no_entrypoint"),
     RUNTIME_INVALID_PROJECT(422, "runtime_invalid_project"),
     RUNTIME_DEPENDENCIES_FAILED(422, "runtime_dependencies_failed"),
+    /** A harness Berth cannot install (no npm package): deploy it from an image that has its CLI. */
+    HARNESS_NOT_INSTALLABLE(422, "harness_not_installable"),
+    /** No built-in harness has that name (the message lists them). */
+    HARNESS_UNKNOWN(400, "harness_unknown"),
     /** Hostile or broken archives, refused before anything is stored. */
     ARCHIVE_UNSAFE_PATH(422, "archive_unsafe_path"),
     ARCHIVE_LINK_ESCAPE(422, "archive_link_escape"),

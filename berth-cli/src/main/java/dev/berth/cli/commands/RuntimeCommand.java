@@ -19,13 +19,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code berth runtime deploy|ls|show|rm}. */
-@Command(name = "runtime", description = "Deploy agent runtimes (an OCI image, or a Python/Node.js zip) and manage their versions.",
+@Command(name = "runtime", description = "Deploy agent runtimes (an OCI image, a Python/Node.js zip, or a coding-agent harness) and manage their versions.",
         subcommands = {RuntimeCommand.Deploy.class, RuntimeCommand.Ls.class, RuntimeCommand.Show.class,
                 RuntimeCommand.Rm.class})
 public final class RuntimeCommand {
 
     @Command(name = "deploy", description = {"Deploy a new version of runtime NAME.",
-            "Sessions started with --runtime NAME run its entrypoint as their agent (serving POST /invocations and GET /ping on port 8080)."})
+            "Sessions started with --runtime NAME run its entrypoint as their agent (serving POST /invocations and GET /ping on port 8080).",
+            "With --harness, no agent runs: the runtime holds a coding-agent CLI that runs turn by turn (npm harnesses are installed by the server; kiro and cursor need --image with their CLI)."})
     static final class Deploy implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -33,7 +34,7 @@ public final class RuntimeCommand {
         @Parameters(paramLabel = "NAME", description = "Runtime name ([a-z0-9][a-z0-9._-]{0,62}).")
         String name;
 
-        @ArgGroup(exclusive = true, multiplicity = "1")
+        @ArgGroup(exclusive = true, multiplicity = "0..1")
         Source source;
 
         static final class Source {
@@ -51,6 +52,16 @@ public final class RuntimeCommand {
         @Option(names = "--entrypoint", paramLabel = "FILE", description = "The zip's file to run (default: main.py/app.py/agent.py/server.py, or package.json's main/index.js/server.js).")
         String entrypoint;
 
+        @Option(names = "--harness", paramLabel = "H",
+                description = "A coding-agent harness: claude-code, codex, gemini, opencode (installed from npm), kiro, cursor (need --image), custom (runs --command).")
+        String harness;
+
+        @Option(names = "--model", paramLabel = "M", description = "The harness's default model (with --harness).")
+        String model;
+
+        @Option(names = "--command", paramLabel = "CMD", description = "The custom harness's command, run as sh -c CMD with BERTH_PROMPT, BERTH_ITERATION, BERTH_MODEL in its environment (default with --zip: the zip's entrypoint).")
+        String command;
+
         @Option(names = "--insecure", description = "Pull over plain HTTP (loopback registries always are).")
         boolean insecure;
 
@@ -60,28 +71,44 @@ public final class RuntimeCommand {
         @Override
         public Integer call() {
             RuntimeInfo r;
+            if (harness == null && (model != null || command != null)) {
+                throw new ParameterException(spec.commandLine(), "--model and --command go with --harness");
+            }
+            if (harness == null && source == null) {
+                throw new ParameterException(spec.commandLine(), "give --image REF, --zip FILE or --harness H");
+            }
             var client = Connected.of(spec).client();
-            if (source.zip != null) {
+            if (source != null && source.zip != null) {
                 if (lang == null) {
                     throw new ParameterException(spec.commandLine(), "--zip needs --lang python or --lang node");
                 }
                 if (!Files.isRegularFile(source.zip)) {
                     throw new ParameterException(spec.commandLine(), "no such file: " + source.zip);
                 }
-                r = client.deployZip(name, source.zip, lang, entrypoint);
+                r = client.deployZip(name, source.zip, lang, entrypoint, harness, model, command);
             } else {
                 if (lang != null || entrypoint != null) {
-                    throw new ParameterException(spec.commandLine(), "--lang and --entrypoint go with --zip, not --image");
+                    throw new ParameterException(spec.commandLine(), "--lang and --entrypoint go with --zip");
                 }
-                r = client.deployImage(name, source.image, insecure);
+                String image = source == null ? null : source.image;
+                r = harness != null ? client.deployHarness(name, harness, model, command, image, insecure)
+                        : client.deployImage(name, image, insecure);
             }
             if (json) {
                 JsonOut.print(System.out, r);
             } else {
-                System.out.println(r.name() + "@" + r.version() + " " + r.digest() + " (" + Sizes.format(r.sizeBytes()) + ")");
+                System.out.println(r.name() + "@" + r.version() + " " + r.digest() + " (" + Sizes.format(r.sizeBytes()) + ")"
+                        + (r.harness() == null ? "" : " harness " + harnessLine(r)));
             }
             return 0;
         }
+    }
+
+    /** {@code codex 0.171.0, model gpt-5} or {@code custom: python3 loop.py}. */
+    static String harnessLine(RuntimeInfo r) {
+        var h = r.harness();
+        return h.name() + (h.version() == null ? "" : " " + h.version()) + (h.model() == null ? "" : ", model " + h.model())
+                + (h.command() == null ? "" : ", command: " + h.command());
     }
 
     @Command(name = "ls", aliases = "list", description = "List runtimes and their versions.")
@@ -115,7 +142,7 @@ public final class RuntimeCommand {
         }
     }
 
-    @Command(name = "show", description = "Show a runtime's version (its newest unless --version): source, digest, entrypoint, env.")
+    @Command(name = "show", description = "Show a runtime's version (its newest unless --version): source, digest, entrypoint, env, harness.")
     static final class Show implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -12,6 +12,15 @@ public final class DeployException extends Exception {
     /** Installing the project's declared dependencies failed. */
     public static final String DEPENDENCIES_FAILED = "runtime_dependencies_failed";
 
+    /** A harness that Berth cannot install (no npm package): it needs an image that has its CLI. */
+    public static final String HARNESS_NOT_INSTALLABLE = "harness_not_installable";
+    /** No built-in harness has that name. */
+    public static final String HARNESS_UNKNOWN = "harness_unknown";
+    /** A deploy's request lacks what it needs (e.g. a custom harness's command). */
+    public static final String MISSING_FIELD = "missing_field";
+    /** A deploy's request combines what does not go together. */
+    public static final String INVALID_FIELD = "invalid_field";
+
     private final String code;
 
     public DeployException(String code, String message) {

@@ -50,6 +50,15 @@ public final class ImageDeployer implements AutoCloseable {
     }
 
     public RuntimeSpec deploy(String reference, boolean insecure, Credentials credentials) throws DeployException, IOException {
+        return deploy(reference, insecure, credentials, true);
+    }
+
+    /**
+     * @param needsEntrypoint false for an image that a harness runs in: its entrypoint is not started, so
+     *     an image without one is fine
+     */
+    public RuntimeSpec deploy(String reference, boolean insecure, Credentials credentials, boolean needsEntrypoint)
+            throws DeployException, IOException {
         PulledImage image;
         try {
             ImageRef ref = ImageRef.parse(reference);
@@ -80,7 +89,7 @@ public final class ImageDeployer implements AutoCloseable {
         ImageConfig c = image.config();
         List<String> argv = new ArrayList<>(c.entrypoint());
         argv.addAll(c.cmd());
-        if (argv.isEmpty()) {
+        if (argv.isEmpty() && needsEntrypoint) {
             throw new DeployException(DeployException.NO_ENTRYPOINT, "the image has neither Entrypoint nor Cmd");
         }
         Map<String, String> env = new LinkedHashMap<>();

@@ -19,6 +19,16 @@ public interface Harness {
     /** How it is installed when it has no npm package: said to a user whose deploy cannot install it. */
     String installNote();
 
+    /**
+     * Where its executable is once its npm package is installed (with lifecycle scripts off), relative
+     * to the install's {@code node_modules}, the first that exists winning: by default npm's own link
+     * of the package's bin. Harnesses whose package only copies a native binary into place in a
+     * postinstall script name that binary in its platform package instead.
+     */
+    default List<String> executables() {
+        return npm().map(p -> List.of(".bin/" + p.bin())).orElse(List.of());
+    }
+
     /** The argv of one turn. */
     List<String> argv(Turn turn);
 

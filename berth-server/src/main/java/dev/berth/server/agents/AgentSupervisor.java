@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -50,6 +51,11 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
             Thread.ofPlatform().daemon().name("berth-agents").factory());
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+    /**
+     * Sessions of harness runtimes: no agent runs in them (their argv is empty; turns run as commands),
+     * so none is started, pinged or restarted.
+     */
+    private final Set<String> harnessSessions = ConcurrentHashMap.newKeySet();
 
     public AgentSupervisor(RuntimeService runtimes, SessionService sessions, CommandService commands, AgentClient client,
             Clock clock) {
@@ -89,9 +95,22 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
         }
     }
 
+    /** Whether the runtime runs a harness instead of an agent: then the session is only remembered as one. */
+    private boolean harness(SessionRecord s, RuntimeRecord r) {
+        if (r.spec().harness() == null && !r.spec().argv().isEmpty()) {
+            return false;
+        }
+        harnessSessions.add(s.id());
+        Agent old = agents.remove(s.id());
+        if (old != null) {
+            old.gone = true;
+        }
+        return true;
+    }
+
     @Override
     public void started(SessionRecord s) {
-        runtimes.forSession(s).ifPresent(r -> {
+        runtimes.forSession(s).filter(r -> !harness(s, r)).ifPresent(r -> {
             Agent a = new Agent(s.id(), r);
             Agent old = agents.put(s.id(), a);
             if (old != null) {
@@ -104,7 +123,7 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
 
     @Override
     public void adopted(SessionRecord s) {
-        runtimes.forSession(s).ifPresent(r -> {
+        runtimes.forSession(s).filter(r -> !harness(s, r)).ifPresent(r -> {
             Agent a = new Agent(s.id(), r);
             List<CommandRecord> past = commands.agentCommands(s.id());
             if (!past.isEmpty()) {
@@ -127,6 +146,7 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
 
     @Override
     public void down(String id) {
+        harnessSessions.remove(id);
         Agent a = agents.remove(id);
         if (a != null) {
             synchronized (a) {
@@ -151,7 +171,9 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
     public AgentInfo agent(SessionRecord s) {
         Agent a = agents.get(s.id());
         if (a == null) {
-            return new AgentInfo("stopped", 0, null, null, null);
+            return harnessSessions.contains(s.id()) ? new AgentInfo("harness", 0, null, null,
+                    "a harness runtime: its turns run as commands, no agent serves in it")
+                    : new AgentInfo("stopped", 0, null, null, null);
         }
         return a.info();
     }
@@ -163,7 +185,9 @@ public final class AgentSupervisor implements SessionWatcher, AutoCloseable {
     public Path awaitReady(String sessionId) {
         Agent a = agents.get(sessionId);
         if (a == null) {
-            throw new ApiException(ErrorCode.AGENT_UNAVAILABLE, "session " + sessionId + " has no agent running");
+            throw new ApiException(ErrorCode.AGENT_UNAVAILABLE, harnessSessions.contains(sessionId)
+                    ? "session " + sessionId + " runs a harness: it has no agent to invoke (run its turns as commands)"
+                    : "session " + sessionId + " has no agent running");
         }
         CompletableFuture<Void> ready;
         synchronized (a) {

@@ -77,7 +77,10 @@ public final class RuntimeRoutes {
         }
     }
 
-    /** JSON {@code {"image": …}} deploys an image; an {@code application/zip} body deploys a project. */
+    /**
+     * JSON {@code {"image": …}} deploys an image, {@code {"harness": …}} a harness (on an image if one is
+     * named); an {@code application/zip} body deploys a project ({@code ?harness=custom}: as a custom harness).
+     */
     private void deploy(Exchange x) throws Exception {
         String type = x.header(HttpHeader.CONTENT_TYPE);
         String t = type == null ? "" : type.toLowerCase(Locale.ROOT);
@@ -86,7 +89,7 @@ public final class RuntimeRoutes {
             try {
                 x.bodyTo(upload, runtimes.policy().maxZipBytes());
                 x.json(201, deployed(x, runtimes.deployZip(x.param("name"), upload, x.query("filename"),
-                        x.query("lang"), x.query("entrypoint"))));
+                        x.query("lang"), x.query("entrypoint"), x.query("harness"), x.query("model"), x.query("command"))));
             } finally {
                 Files.deleteIfExists(upload);
             }
@@ -98,6 +101,9 @@ public final class RuntimeRoutes {
     private static dev.berth.api.model.RuntimeInfo deployed(Exchange x, dev.berth.api.model.RuntimeInfo r) {
         x.auditTarget(null, "runtime/" + r.name() + "@" + r.version())
                 .audit("kind", r.kind()).audit("source", r.source()).audit("digest", r.digest());
+        if (r.harness() != null) {
+            x.audit("harness", r.harness().name());
+        }
         return r;
     }
 

@@ -3,11 +3,13 @@ package dev.berth.server.runtimes;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.DeployImageRequest;
 import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.HarnessInfo;
 import dev.berth.api.model.RuntimeInfo;
 import dev.berth.api.model.SessionState;
 import dev.berth.runtimes.archive.ArchiveLimits;
 import dev.berth.runtimes.archive.IdShift;
 import dev.berth.runtimes.deploy.DeployException;
+import dev.berth.runtimes.deploy.HarnessDeployer;
 import dev.berth.runtimes.deploy.ImageDeployer;
 import dev.berth.runtimes.deploy.RootfsStore;
 import dev.berth.runtimes.deploy.RuntimeSpec;
@@ -49,6 +51,7 @@ public final class RuntimeService implements AutoCloseable {
     private final RootfsStore rootfs;
     private final ZipDeployer zips;
     private final ImageDeployer images;
+    private final HarnessDeployer harnesses;
     private final Path dockerConfig;
     private final Path uploads;
     private final RuntimePolicy policy;
@@ -62,8 +65,9 @@ public final class RuntimeService implements AutoCloseable {
         this.rootfs = new RootfsStore(dir);
         this.uploads = Files.createDirectories(dir.resolve("uploads"));
         IdShift shift = new IdShift(ids.hostBase(), ids.count());
-        this.zips = new ZipDeployer(rootfs, new ArchiveLimits(200_000, policy.maxZipUnpackedBytes(), 200), shift,
-                Files.createDirectories(dir.resolve("npm-cache")));
+        Path npmCache = Files.createDirectories(dir.resolve("npm-cache"));
+        this.zips = new ZipDeployer(rootfs, new ArchiveLimits(200_000, policy.maxZipUnpackedBytes(), 200), shift, npmCache);
+        this.harnesses = new HarnessDeployer(rootfs, shift, npmCache);
         this.images = new ImageDeployer(rootfs, new BlobStore(Files.createDirectories(dir.resolve("blobs"))),
                 new ArchiveLimits(2_000_000, policy.maxImageUnpackedBytes(), 500), shift,
                 FetchOptions.DEFAULTS.withMaxImageBytes(policy.maxImageBytes()));
@@ -80,11 +84,26 @@ public final class RuntimeService implements AutoCloseable {
 
     /** @param filename what the client called the zip (for the record); the upload's own name if absent */
     public RuntimeInfo deployZip(String name, Path zip, String filename, String lang, String entrypoint) {
+        return deployZip(name, zip, filename, lang, entrypoint, null, null, null);
+    }
+
+    /**
+     * A zip, as an agent runtime or (with {@code harness}, which must then be {@code custom}) as a custom
+     * harness whose command defaults to the zip's entrypoint.
+     */
+    public RuntimeInfo deployZip(String name, Path zip, String filename, String lang, String entrypoint, String harness,
+            String model, String command) {
         checkName(name);
         try {
             String shown = filename == null || filename.isBlank() ? zip.getFileName().toString()
                     : Path.of(filename).getFileName().toString();
+            if (harness != null && !harness.isBlank()) {
+                HarnessDeployer.checkForZip(harness.strip()); // refused before the upload is unpacked
+            }
             RuntimeSpec spec = zips.deploy(zip, shown, ZipDeployer.Lang.parse(lang), blankToNull(entrypoint));
+            if (harness != null && !harness.isBlank()) {
+                spec = HarnessDeployer.onZip(spec, harness.strip(), blankToNull(model), blankToNull(command));
+            }
             return info(store.insertRuntime(name, clock.instant(), spec), Map.of()); // new: no session has it yet
         } catch (DeployException e) {
             throw refused(e);
@@ -95,11 +114,41 @@ public final class RuntimeService implements AutoCloseable {
 
     public RuntimeInfo deployImage(String name, DeployImageRequest request) {
         checkName(name);
+        if (request.harness() != null && !request.harness().isBlank()) {
+            return deployHarness(name, request);
+        }
         if (request.image() == null || request.image().isBlank()) {
             throw new ApiException(ErrorCode.MISSING_FIELD, "image is required");
         }
         try {
             RuntimeSpec spec = images.deploy(request.image().strip(), Boolean.TRUE.equals(request.insecure()), credentials());
+            return info(store.insertRuntime(name, clock.instant(), spec), Map.of()); // new: no session has it yet
+        } catch (DeployException e) {
+            throw refused(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("deploy " + name, e);
+        }
+    }
+
+    /**
+     * A harness: installed by Berth from npm (or, for {@code custom}, a bare tree on the host's system), or
+     * from an image that has its CLI.
+     */
+    public RuntimeInfo deployHarness(String name, DeployImageRequest request) {
+        checkName(name);
+        String harness = request.harness() == null ? null : request.harness().strip();
+        String model = blankToNull(request.model());
+        String command = blankToNull(request.command());
+        try {
+            RuntimeSpec spec;
+            if (request.image() == null || request.image().isBlank()) {
+                spec = harnesses.deploy(harness, model, command);
+            } else {
+                HarnessDeployer.check(harness, command); // refused before any pull
+                RuntimeSpec image = images.deploy(request.image().strip(), Boolean.TRUE.equals(request.insecure()), credentials(),
+                        false);
+                spec = HarnessDeployer.onImage(image, harness, model, command);
+            }
             return info(store.insertRuntime(name, clock.instant(), spec), Map.of()); // new: no session has it yet
         } catch (DeployException e) {
             throw refused(e);
@@ -197,8 +246,10 @@ public final class RuntimeService implements AutoCloseable {
 
     private static RuntimeInfo info(RuntimeRecord r, Map<String, Long> sessions) {
         RuntimeSpec s = r.spec();
+        HarnessInfo harness = s.harness() == null ? null
+                : new HarnessInfo(s.harness().name(), s.harness().model(), s.harness().command(), s.harness().version());
         return new RuntimeInfo(r.name(), r.version(), r.createdAt(), s.kind(), s.source(), s.digest(), s.argv(), s.env(),
-                s.workingDir(), s.port(), s.unpackedBytes(), sessions.getOrDefault(r.ref(), 0L).intValue());
+                s.workingDir(), s.port(), s.unpackedBytes(), sessions.getOrDefault(r.ref(), 0L).intValue(), harness);
     }
 
     private static void checkName(String name) {
