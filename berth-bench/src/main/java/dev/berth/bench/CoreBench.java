@@ -3,6 +3,7 @@ package dev.berth.bench;
 import dev.berth.bench.measure.AuditCost;
 import dev.berth.bench.measure.DeployImage;
 import dev.berth.bench.measure.FirstOutput;
+import dev.berth.bench.measure.Fork;
 import dev.berth.bench.measure.IdleMemory;
 import dev.berth.bench.measure.InvokeOverhead;
 import dev.berth.bench.measure.GatewayFromSandbox;
@@ -65,7 +66,8 @@ public final class CoreBench {
                     new AuditCost(o.repo(), o.warmup(), o.roundTripRuns()),
                     new ModelGatewayOverhead(o.warmup(), 10 * o.roundTripRuns(), 40),
                     new McpOverhead(o.warmup(), o.roundTripRuns()),
-                    new GatewayFromSandbox(o.repo(), 5, Math.max(100, 2 * o.roundTripRuns())));
+                    new GatewayFromSandbox(o.repo(), 5, Math.max(100, 2 * o.roundTripRuns())),
+                    new Fork(o.server(), o.token(), o.data(), 3));
             for (Measurement m : all) {
                 if (!o.runs(m.section())) {
                     continue;

@@ -65,6 +65,27 @@ class CliTourTest {
         assertThat(gone.stderr()).contains("session_not_found");
     }
 
+    @Test
+    void aSessionForksIntoCopiesOfItsWorkspace() throws Exception {
+        cli.run("session", "create", "forked");
+        assertThat(cli.run("run", "forked", "--", "sh", "-c", "echo kept > /mnt/workspace/f").exit()).isZero();
+
+        Cli.Result fork = cli.run("session", "fork", "forked", "tine", "--count", "2");
+        assertThat(fork.exit()).as(fork.stderr()).isZero();
+        assertThat(fork.stdout()).isEqualTo("tine-1\ntine-2\n");
+        assertThat(cli.run("run", "tine-2", "--", "cat", "/mnt/workspace/f").stdout()).isEqualTo("kept\n");
+        assertThat(sessionState("forked")).isEqualTo("running");
+
+        Cli.Result json = cli.run("session", "fork", "forked", "single", "--json");
+        assertThat(Json.mapper().readTree(json.stdout()).get(0).get("id").asText()).isEqualTo("single");
+
+        Cli.Result taken = cli.run("session", "fork", "forked", "single");
+        assertThat(taken.exit()).isNotZero();
+        assertThat(taken.stderr()).contains("session_exists");
+        Cli.Result tooMany = cli.run("session", "fork", "forked", "many", "--count", "65");
+        assertThat(tooMany.stderr()).contains("invalid_field");
+    }
+
     /** The state `session ls --json` reports for {@code id} (other tests' sessions share the server). */
     private static String sessionState(String id) throws Exception {
         for (JsonNode s : Json.mapper().readTree(cli.run("session", "ls", "--json").stdout())) {

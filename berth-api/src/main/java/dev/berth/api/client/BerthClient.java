@@ -12,6 +12,7 @@ import dev.berth.api.model.UsageReport;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
+import dev.berth.api.model.ForkRequest;
 import dev.berth.api.model.CreateTokenRequest;
 import dev.berth.api.model.CreatedToken;
 import dev.berth.api.model.DeployImageRequest;
@@ -107,6 +108,16 @@ public final class BerthClient implements AutoCloseable {
 
     public SessionInfo stopSession(String id) {
         return send(post("/v1/sessions/" + enc(id) + "/stop", null), SessionInfo.class);
+    }
+
+    /** Forks session {@code id} into new sessions (see {@link ForkRequest}); returns them, running. */
+    public List<SessionInfo> forkSession(String id, ForkRequest request) {
+        HttpRequest r = request("/v1/sessions/" + enc(id) + "/fork")
+                .timeout(Duration.ofMinutes(15)) // without reflinks a big workspace is really copied first
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(toJson(request)))
+                .build();
+        return send(r, new TypeReference<>() {});
     }
 
     public void deleteSession(String id) {

@@ -2,6 +2,7 @@ package dev.berth.cli.commands;
 
 import dev.berth.api.model.CreateSessionRequest;
 import dev.berth.api.model.Egress;
+import dev.berth.api.model.ForkRequest;
 import dev.berth.api.model.Limits;
 import dev.berth.api.model.SessionInfo;
 import dev.berth.api.model.SessionState;
@@ -22,10 +23,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code berth session create|ls|show|stop|rm}. */
+/** {@code berth session create|ls|show|stop|fork|rm|share|unshare}. */
 @Command(name = "session", description = "Manage sessions: isolated sandboxes with a persistent workspace.",
         subcommands = {SessionCommand.Create.class, SessionCommand.Ls.class, SessionCommand.Show.class,
-                SessionCommand.Stop.class, SessionCommand.Rm.class, SessionCommand.Share.class, SessionCommand.Unshare.class})
+                SessionCommand.Stop.class, SessionCommand.Fork.class, SessionCommand.Rm.class, SessionCommand.Share.class, SessionCommand.Unshare.class})
 public final class SessionCommand {
 
     @Command(name = "create", description = "Create a session and start its sandbox.")
@@ -135,6 +136,38 @@ public final class SessionCommand {
         public Integer call() {
             Connected.of(spec).client().stopSession(id);
             System.out.println(id);
+            return 0;
+        }
+    }
+
+    @Command(name = "fork", description = {
+            "Make new sessions whose workspaces are copies of SRC's at one instant, with its runtime, env, limits,"
+                    + " egress and timeouts; you own them. SRC may be running (its writes pause during the copy) or stopped.",
+            "Prints the new sessions' ids, one a line."})
+    static final class Fork implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SRC", description = "The session to copy.")
+        String source;
+
+        @Parameters(index = "1", paramLabel = "NEW", description = "The new session's id; with --count N the copies are NEW-1 … NEW-N.")
+        String id;
+
+        @Option(names = "--count", paramLabel = "N", description = "How many copies, 1 to 64 (default 1), all of the same instant.")
+        Integer count;
+
+        @Option(names = "--json", description = "Print the new sessions as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            List<SessionInfo> made = Connected.of(spec).client().forkSession(source, new ForkRequest(id, count));
+            if (json) {
+                JsonOut.print(System.out, made);
+            } else {
+                made.forEach(s -> System.out.println(s.id()));
+            }
             return 0;
         }
     }

@@ -65,6 +65,28 @@ final class CgroupFiles {
         }
     }
 
+    /** A check of a cgroup file. */
+    @FunctionalInterface
+    interface Check {
+        boolean holds() throws IOException;
+    }
+
+    /** Polls {@code check} (the kernel offers no wait for it here) for up to 5 s. */
+    static void await(Check check, String what) throws IOException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + what, e);
+            }
+        }
+    }
+
     /** Kills what is left in {@code dir} and removes it, waiting (bounded) for the kernel to empty it. */
     static void killAndRemove(Path dir) throws IOException {
         long deadline = System.nanoTime() + 5_000_000_000L;

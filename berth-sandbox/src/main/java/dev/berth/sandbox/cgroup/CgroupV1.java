@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** cgroup v1: one group per controller (memory, pids, cpu). */
+/** cgroup v1: one group per controller (memory, pids, cpu, and freezer for pausing). */
 final class CgroupV1 implements Cgroups {
-    private static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu");
+    private static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "freezer");
     private static final long CPU_PERIOD_US = 100_000;
 
     private final List<Path> parents; // same order as CONTROLLERS; null where the controller is absent
@@ -85,7 +85,25 @@ final class CgroupV1 implements Cgroups {
     }
 
     @Override
+    public void freeze(String name, boolean frozen) throws IOException {
+        Path freezer = dir("freezer", name);
+        if (freezer == null || !Files.isDirectory(freezer)) {
+            throw new IOException("sandbox " + name + " has no freezer cgroup (the host has none, or the sandbox"
+                    + " was started by an older server: stop and resume it)");
+        }
+        String want = frozen ? "FROZEN" : "THAWED";
+        Path state = freezer.resolve("freezer.state");
+        CgroupFiles.write(state, want);
+        // FREEZING until every task stopped; the write itself may return before that
+        CgroupFiles.await(() -> Files.readString(state).strip().equals(want), "freezer.state of " + name + " to be " + want);
+    }
+
+    @Override
     public void destroy(String name) throws IOException {
+        Path freezer = dir("freezer", name);
+        if (freezer != null && Files.exists(freezer.resolve("freezer.state"))) {
+            CgroupFiles.write(freezer.resolve("freezer.state"), "THAWED"); // frozen tasks do not die of SIGKILL
+        }
         for (Path d : paths(name)) {
             CgroupFiles.killAndRemove(d);
             CgroupFiles.removeIfEmpty(d.getParent());

@@ -82,6 +82,15 @@ final class CgroupV2 implements Cgroups {
     }
 
     @Override
+    public void freeze(String name, boolean frozen) throws IOException {
+        Path dir = parent.resolve(name);
+        CgroupFiles.write(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
+        String want = "frozen " + (frozen ? 1 : 0);
+        CgroupFiles.await(() -> Files.readAllLines(dir.resolve("cgroup.events")).contains(want),
+                "cgroup.events of " + name + " to say " + want);
+    }
+
+    @Override
     public void destroy(String name) throws IOException {
         Path dir = parent.resolve(name);
         if (Files.exists(dir.resolve("cgroup.kill"))) {

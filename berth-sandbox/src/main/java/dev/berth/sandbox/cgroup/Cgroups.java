@@ -27,6 +27,12 @@ public interface Cgroups {
     /** Names of the sandbox groups that exist under this server's parent group. */
     java.util.Set<String> names() throws IOException;
 
+    /**
+     * Freezes ({@code true}) or thaws the sandbox's processes, returning once the kernel says
+     * they are all frozen (or thawed).
+     */
+    void freeze(String name, boolean frozen) throws IOException;
+
     /** Kills anything left in the group and removes it. */
     void destroy(String name) throws IOException;
 

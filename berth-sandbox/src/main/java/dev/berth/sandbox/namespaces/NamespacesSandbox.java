@@ -102,6 +102,27 @@ final class NamespacesSandbox implements Sandbox {
     }
 
     @Override
+    public Paused pause() {
+        try {
+            cgroups.freeze(spec.id(), true);
+        } catch (IOException e) {
+            thaw(); // some may have frozen already
+            throw new SandboxException(SandboxException.Kind.UNAVAILABLE, "cannot pause sandbox " + spec.id() + ": "
+                    + e.getMessage(), e);
+        }
+        return this::thaw;
+    }
+
+    private void thaw() {
+        try {
+            cgroups.freeze(spec.id(), false);
+        } catch (IOException e) {
+            throw new SandboxException(SandboxException.Kind.FAILED, "cannot thaw sandbox " + spec.id() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void destroy() {
         try {
             shim.call(ShimMessage.of('D').build());

@@ -21,6 +21,24 @@ public interface Sandbox {
     /** Resident memory of everything the host keeps for this sandbox, in bytes (supervisor + init + processes). */
     long memoryUsageBytes();
 
+    /**
+     * Freezes every process in the sandbox (they stop running, and notice nothing but the lost time)
+     * until the returned handle is closed; for a consistent copy of a workspace that is a plain
+     * directory.
+     *
+     * @throws SandboxException of kind UNAVAILABLE when this sandbox cannot be frozen
+     */
+    default Paused pause() {
+        throw new SandboxException(SandboxException.Kind.UNAVAILABLE, "this sandbox cannot be paused");
+    }
+
+    /** A paused sandbox; closing lets its processes run again. */
+    @FunctionalInterface
+    interface Paused extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Kills every process in the sandbox and frees its host resources. The workspace is kept. */
     void destroy();
 }

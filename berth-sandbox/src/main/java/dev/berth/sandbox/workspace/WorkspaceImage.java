@@ -94,6 +94,95 @@ public record WorkspaceImage(Path image, Path mountPoint) {
         }
     }
 
+    /** How {@link #copyTo} copied an image. */
+    public enum Copy {
+        /** FICLONE: the copy shares the source's extents until either writes (XFS with reflink, btrfs). */
+        REFLINK,
+        /** Only the image's data regions were copied; its holes stay holes. */
+        SPARSE_COPY
+    }
+
+    /**
+     * Copies the image file to {@code target}'s (which must not exist yet): a reflink clone where the
+     * host file system can make one, else a sparse copy. The image must not change meanwhile: it is
+     * unmounted, or mounted and {@linkplain #freeze frozen}. A failed copy leaves no target file.
+     */
+    public Copy copyTo(WorkspaceImage target) throws IOException {
+        Files.createDirectories(target.image().getParent());
+        long length = Files.size(image);
+        Files.createFile(target.image()); // fails if it exists: never overwrite another session's workspace
+        boolean done = false;
+        try (FileSystemCalls.Fd from = FileSystemCalls.open(image, FileSystemCalls.O_RDONLY);
+                FileSystemCalls.Fd to = FileSystemCalls.open(target.image(), FileSystemCalls.O_WRONLY)) {
+            Copy how = Copy.REFLINK;
+            if (FileSystemCalls.cloneOrErrno(from, to) != 0) {
+                FileSystemCalls.copySparse(from, to, length);
+                how = Copy.SPARSE_COPY;
+            }
+            done = true;
+            return how;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(target.image());
+            }
+        }
+    }
+
+    /**
+     * Freezes the mounted file system: what it holds is flushed to the image, and every write to it
+     * blocks (the writers just wait) until {@link Frozen#close}. Nothing to do when unmounted.
+     */
+    public Frozen freeze() throws IOException {
+        if (!mounted()) {
+            return new Frozen(null);
+        }
+        FileSystemCalls.Fd dir = FileSystemCalls.open(mountPoint, FileSystemCalls.O_RDONLY | FileSystemCalls.O_DIRECTORY);
+        try {
+            FileSystemCalls.freeze(dir);
+        } catch (IOException e) {
+            dir.close();
+            throw e;
+        }
+        return new Frozen(dir);
+    }
+
+    /**
+     * Thaws a file system left frozen (by a server that died mid-snapshot, say); nothing when it
+     * is not frozen or not mounted.
+     */
+    public void thawIfFrozen() {
+        if (!mounted()) {
+            return;
+        }
+        try (FileSystemCalls.Fd dir = FileSystemCalls.open(mountPoint, FileSystemCalls.O_RDONLY | FileSystemCalls.O_DIRECTORY)) {
+            FileSystemCalls.thaw(dir);
+        } catch (IOException notFrozen) {
+            // EINVAL: it was not frozen
+        }
+    }
+
+    /** A frozen workspace file system; closing thaws it. */
+    public static final class Frozen implements AutoCloseable {
+        private FileSystemCalls.Fd dir;
+
+        private Frozen(FileSystemCalls.Fd dir) {
+            this.dir = dir;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (dir == null) {
+                return;
+            }
+            try {
+                FileSystemCalls.thaw(dir);
+            } finally {
+                dir.close();
+                dir = null;
+            }
+        }
+    }
+
     public boolean mounted() {
         return Mounts.isMountPoint(mountPoint);
     }
@@ -111,7 +200,11 @@ public record WorkspaceImage(Path image, Path mountPoint) {
         }
     }
 
-    private static void run(List<String> cmd) throws IOException {
+    static void run(List<String> cmd) throws IOException {
+        run(cmd, 60);
+    }
+
+    static void run(List<String> cmd, long timeoutSeconds) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
                 new java.io.File("/dev/null"))).start();
         String out;
@@ -119,7 +212,7 @@ public record WorkspaceImage(Path image, Path mountPoint) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
         }
         try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IOException(String.join(" ", cmd) + ": timed out");
             }
@@ -132,7 +225,7 @@ public record WorkspaceImage(Path image, Path mountPoint) {
         }
     }
 
-    private static String tool(String name) {
+    static String tool(String name) {
         for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
             Path p = Path.of(dir, name);
             if (Files.isExecutable(p)) {

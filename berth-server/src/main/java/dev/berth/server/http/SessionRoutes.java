@@ -3,6 +3,7 @@ package dev.berth.server.http;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.CreateSessionRequest;
 import dev.berth.api.model.ErrorCode;
+import dev.berth.api.model.ForkRequest;
 import dev.berth.api.model.ShareRequest;
 import dev.berth.server.identity.Access;
 import dev.berth.server.identity.Principal;
@@ -37,6 +38,7 @@ public final class SessionRoutes {
                 }).audited("session.delete"),
                 Route.of("POST", "/v1/sessions/{id}/stop", Access.SESSION, x -> x.json(200, sessions.stop(x.param("id"))))
                         .audited("session.stop"),
+                Route.of("POST", "/v1/sessions/{id}/fork", Access.SESSION, this::fork).audited("session.fork"),
                 Route.of("POST", "/v1/sessions/{id}/share", Access.SESSION_SHARE, x -> share(x, true))
                         .audited("session.share"),
                 Route.of("POST", "/v1/sessions/{id}/unshare", Access.SESSION_SHARE, x -> share(x, false))
@@ -57,6 +59,27 @@ public final class SessionRoutes {
         var info = sessions.create(request, p.user(), p.role().wire());
         x.auditTarget(info.id(), "session/" + info.id());
         x.json(201, info);
+    }
+
+    private void fork(Exchange x) throws Exception {
+        ForkRequest r = x.body(ForkRequest.class, null);
+        if (r.id() == null) {
+            throw new ApiException(ErrorCode.MISSING_FIELD, "name the new session: \"id\"");
+        }
+        if (r.count() != null && (r.count() < 1 || r.count() > ForkRequest.MAX_COUNT)) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "count must be 1 to " + ForkRequest.MAX_COUNT + ", not " + r.count());
+        }
+        String source = x.param("id");
+        Principal p = x.principal();
+        // the copies run the source's runtime: as at creation, the caller must be allowed it
+        sessions.find(source).filter(s -> s.runtime() != null && !p.mayRun(RuntimeRecord.nameOf(s.runtime()))).ifPresent(s -> {
+            throw new ApiException(ErrorCode.RUNTIME_NOT_FOUND, "no runtime " + RuntimeRecord.nameOf(s.runtime()));
+        });
+        List<String> ids = r.copyIds();
+        x.audit("source", source).audit("copies", ids);
+        List<CreateSessionRequest> copies = ids.stream()
+                .map(id -> new CreateSessionRequest(id, null, null, null, null, null, null)).toList();
+        x.json(201, sessions.fork(source, copies, p.user(), p.role().wire()));
     }
 
     private void share(Exchange x, boolean add) throws Exception {

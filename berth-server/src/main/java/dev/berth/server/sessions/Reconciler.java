@@ -118,6 +118,8 @@ final class Reconciler {
                     return Outcome.HALF_CREATED_REMOVED;
                 }
                 case RUNNING -> {
+                    // a server that died mid-fork may have left the workspace frozen
+                    dirs.image(s.id()).thawIfFrozen();
                     Optional<Sandbox> sandbox = driver.adopt(dirs.spec(s));
                     if (sandbox.isPresent()) {
                         lifecycle.adopted(s, sandbox.get());

@@ -10,7 +10,10 @@ import dev.berth.server.store.SessionRecord;
 import dev.berth.server.store.Store;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -63,6 +66,26 @@ final class SessionLifecycle {
             return action.get();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code action} holding the locks of all these sessions, taken in id order: two callers
+     * that both hold several (forks) can never wait on each other in a cycle.
+     */
+    <T> T withLocks(java.util.Collection<String> ids, Supplier<T> action) {
+        List<ReentrantLock> taken = new ArrayList<>();
+        try {
+            for (String id : new TreeSet<>(ids)) {
+                ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+                lock.lock();
+                taken.add(lock);
+            }
+            return action.get();
+        } finally {
+            for (int i = taken.size() - 1; i >= 0; i--) {
+                taken.get(i).unlock();
+            }
         }
     }
 

@@ -49,6 +49,7 @@ public final class SessionService implements AutoCloseable {
     private final SpareImages spares;
     private final RuntimeService runtimes;
     private final SessionNetwork network;
+    private final SessionForks forks;
 
     public SessionService(ServerConfig config, Store store, SandboxDriver driver, RuntimeService runtimes,
             SessionNetwork network, Clock clock) {
@@ -66,6 +67,7 @@ public final class SessionService implements AutoCloseable {
         this.lifecycle = new SessionLifecycle(store, driver, dirs, commandStates, activity, clock);
         this.reaper = new Reaper(store, lifecycle, commandStates, activity, config.lifecycle(), clock);
         this.quotaUnavailable = WorkspaceImage.unavailableReason();
+        this.forks = new SessionForks(store, dirs, lifecycle);
         this.spares = new SpareImages(config.dataDir().resolve("images"), config.lifecycle().diskQuotaBytes(),
                 quotaUnavailable.isEmpty() && config.lifecycle().diskQuotaBytes() > 0 ? 2 : 0);
     }
@@ -86,42 +88,16 @@ public final class SessionService implements AutoCloseable {
     /** Makes a session owned by {@code owner}; they must be allowed its runtime (checked by the caller). */
     public SessionInfo create(CreateSessionRequest request, String owner, String ownerRole) {
         String id = request.id() == null ? SessionIds.newSessionId() : request.id();
-        if (!SessionIds.valid(id)) {
-            throw new ApiException(ErrorCode.INVALID_SESSION_ID,
-                    "session id must match [a-z0-9][a-z0-9-]{0,62}: " + id);
-        }
-        Map<String, String> asked = request.env() == null ? Map.of() : request.env();
-        EnvCheck.validate(asked);
-        RuntimeRecord runtime = request.runtime() == null ? null : runtimes.resolve(request.runtime());
-        // a runtime's env (its image's PATH, say) is the session's base: commands exec'd in it see it too
-        Map<String, String> env = new java.util.LinkedHashMap<>();
-        if (runtime != null) {
-            runtime.spec().env().forEach((k, v) -> {
-                if (EnvCheck.validName(k)) {
-                    env.put(k, v);
-                }
-            });
-        }
-        env.putAll(asked);
-        ResourceLimits limits = resolve(request.limits());
-        long disk = diskQuota(request.limits());
-        Lifetime lifetime = new Lifetime(seconds("idleTimeoutSeconds", request.idleTimeoutSeconds(), true),
-                seconds("retentionSeconds", request.retentionSeconds(), false),
-                seconds("maxLifetimeSeconds", request.maxLifetimeSeconds(), true));
-        Instant now = clock.instant();
-        SessionRecord record = new SessionRecord(id, SessionState.CREATING, null, driver.name(), now, now, limits, env,
-                lifetime, disk, runtime == null ? null : runtime.ref(), owner, List.of(), egress(request.egress()),
-                ownerRole);
-        network.check(record);
+        checkId(id);
+        SessionRecord record = newRecord(id, request.runtime() == null ? null : runtimes.resolve(request.runtime()),
+                request.env() == null ? Map.of() : request.env(), resolve(request.limits(), config.defaultLimits()),
+                diskQuota(request.limits()), lifetime(request, Lifetime.SERVER_DEFAULTS), egress(request.egress()),
+                owner, ownerRole);
         return lifecycle.withLock(id, () -> {
-            if (!store.insertSession(record)) {
-                boolean expired = store.session(id).map(s -> s.state() == SessionState.EXPIRED).orElse(false);
-                throw new ApiException(ErrorCode.SESSION_EXISTS, "session " + id + " already exists"
-                        + (expired ? " (expired: delete it to reuse the id)" : ""));
-            }
+            insert(record);
             try {
-                if (disk > 0) {
-                    spares.take(dirs.image(id), disk);
+                if (record.diskQuotaBytes() > 0) {
+                    spares.take(dirs.image(id), record.diskQuotaBytes());
                 }
                 SessionRecord started = lifecycle.start(record);
                 reaper.reconsider(started);
@@ -136,6 +112,108 @@ public final class SessionService implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes new sessions owned by {@code owner} whose workspaces are copies of {@code sourceId}'s,
+     * all taken at one instant (a running source is quiesced once for all of them and keeps
+     * running). A copy's null fields are the source's: runtime, env, limits (a copy keeps the
+     * source's disk quota), egress and lifetime settings (durations: a copy's maximum lifetime
+     * counts from its own creation). A copy's runtime replaces the source's: the workspace is
+     * copied, the root file system is the copy's runtime's. On any failure no copy remains. The
+     * caller checks that {@code owner} may use the source and run the copies' runtimes.
+     *
+     * @param copies one request per copy, each naming its new id
+     */
+    public List<SessionInfo> fork(String sourceId, List<CreateSessionRequest> copies, String owner, String ownerRole) {
+        SessionRecord source = live(sourceId);
+        if (copies.isEmpty()) {
+            throw new ApiException(ErrorCode.MISSING_FIELD, "name at least one copy to fork " + sourceId + " into");
+        }
+        List<SessionRecord> records = new java.util.ArrayList<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (CreateSessionRequest c : copies) {
+            if (c.id() == null) {
+                throw new ApiException(ErrorCode.MISSING_FIELD, "every copy needs an \"id\"");
+            }
+            if (!ids.add(c.id()) || c.id().equals(sourceId)) {
+                throw new ApiException(ErrorCode.INVALID_FIELD, "copy id " + c.id() + " is named twice or is the source's");
+            }
+            checkId(c.id());
+            records.add(inherited(source, c, owner, ownerRole));
+        }
+        List<String> locked = new java.util.ArrayList<>(ids);
+        locked.add(sourceId);
+        List<SessionRecord> started = lifecycle.withLocks(locked, () -> forks.fork(live(sourceId), records));
+        started.forEach(reaper::reconsider);
+        return started.stream().map(this::info).toList();
+    }
+
+    /** A copy's record: its own fields where it gives them, else the source's. */
+    private SessionRecord inherited(SessionRecord source, CreateSessionRequest c, String owner, String ownerRole) {
+        RuntimeRecord runtime = c.runtime() != null ? runtimes.resolve(c.runtime())
+                : source.runtime() == null ? null : runtimes.resolve(source.runtime());
+        // the source's own variables travel, not the defaults its runtime gave it (a PATH, say):
+        // the copy's runtime gives its own
+        Map<String, String> defaults = runtimes.forSession(source).map(r -> r.spec().env()).orElse(Map.of());
+        Map<String, String> env = new java.util.LinkedHashMap<>(source.env());
+        env.entrySet().removeIf(e -> e.getValue().equals(defaults.get(e.getKey())));
+        if (c.env() != null) {
+            env = c.env();
+        }
+        Long disk = c.limits() == null ? null : c.limits().diskBytes();
+        if (disk != null && disk != source.diskQuotaBytes()) {
+            throw new ApiException(ErrorCode.INVALID_FIELD, "a copy keeps its source's disk quota ("
+                    + source.diskQuotaBytes() + " bytes): leave limits.diskBytes out");
+        }
+        return newRecord(c.id(), runtime, env, resolve(c.limits(), source.limits()), source.diskQuotaBytes(),
+                lifetime(c, source.lifetime()), c.egress() == null ? source.egress() : egress(c.egress()), owner, ownerRole);
+    }
+
+    /** A new session's record, checked; the caller inserts it. */
+    private SessionRecord newRecord(String id, RuntimeRecord runtime, Map<String, String> asked, ResourceLimits limits,
+            long disk, Lifetime lifetime, EgressRules egress, String owner, String ownerRole) {
+        checkId(id);
+        EnvCheck.validate(asked);
+        // a runtime's env (its image's PATH, say) is the session's base: commands exec'd in it see it too
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        if (runtime != null) {
+            runtime.spec().env().forEach((k, v) -> {
+                if (EnvCheck.validName(k)) {
+                    env.put(k, v);
+                }
+            });
+        }
+        env.putAll(asked);
+        Instant now = clock.instant();
+        SessionRecord record = new SessionRecord(id, SessionState.CREATING, null, driver.name(), now, now, limits, env,
+                lifetime, disk, runtime == null ? null : runtime.ref(), owner, List.of(), egress, ownerRole);
+        network.check(record);
+        return record;
+    }
+
+    private static void checkId(String id) {
+        if (!SessionIds.valid(id)) {
+            throw new ApiException(ErrorCode.INVALID_SESSION_ID,
+                    "session id must match [a-z0-9][a-z0-9-]{0,62}: " + id);
+        }
+    }
+
+    /** Stores a new session; call under its lock. */
+    private void insert(SessionRecord record) {
+        if (!store.insertSession(record)) {
+            boolean expired = store.session(record.id()).map(s -> s.state() == SessionState.EXPIRED).orElse(false);
+            throw new ApiException(ErrorCode.SESSION_EXISTS, "session " + record.id() + " already exists"
+                    + (expired ? " (expired: delete it to reuse the id)" : ""));
+        }
+    }
+
+    /** The request's lifetime settings, {@code base}'s where it gives none. */
+    private static Lifetime lifetime(CreateSessionRequest r, Lifetime base) {
+        return new Lifetime(
+                r.idleTimeoutSeconds() == null ? base.idleTimeout() : seconds("idleTimeoutSeconds", r.idleTimeoutSeconds(), true),
+                r.retentionSeconds() == null ? base.retention() : seconds("retentionSeconds", r.retentionSeconds(), false),
+                r.maxLifetimeSeconds() == null ? base.maxLifetime() : seconds("maxLifetimeSeconds", r.maxLifetimeSeconds(), true));
+    }
+
     private static EgressRules egress(dev.berth.api.model.Egress asked) {
         return asked == null ? EgressRules.NONE : new EgressRules(asked.domains(), asked.cidrs());
     }
@@ -145,8 +223,8 @@ public final class SessionService implements AutoCloseable {
         return network.env(s);
     }
 
-    private ResourceLimits resolve(Limits requested) {
-        ResourceLimits d = config.defaultLimits();
+    /** The requested limits, {@code d}'s where it asks for none. */
+    private ResourceLimits resolve(Limits requested, ResourceLimits d) {
         if (requested == null) {
             return d;
         }
