@@ -7,6 +7,7 @@ import dev.berth.sandbox.namespaces.routed.RoutedConfig;
 import dev.berth.sandbox.spi.SandboxDriver;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
+import dev.berth.server.arena.ArenaService;
 import dev.berth.server.audit.AuditEvent;
 import dev.berth.server.audit.AuditSink;
 import dev.berth.server.audit.AuditTrail;
@@ -21,7 +22,10 @@ import dev.berth.server.gateway.egress.EgressProxy;
 import dev.berth.server.gateway.mcp.McpGateway;
 import dev.berth.server.gateway.model.ModelGateway;
 import dev.berth.server.gateway.model.ModelUsage;
+import dev.berth.server.harness.CommandRunner;
+import dev.berth.server.harness.TurnRunner;
 import dev.berth.server.http.ApiHandler;
+import dev.berth.server.http.ArenaRoutes;
 import dev.berth.server.http.AuditRoutes;
 import dev.berth.server.http.CommandRoutes;
 import dev.berth.server.http.Connectors;
@@ -90,6 +94,7 @@ public final class BerthServer implements AutoCloseable {
     private final AgentClient agentClient;
     private final RuntimeService runtimes;
     private final ModelUsage modelUsage;
+    private final ArenaService arenas;
 
     /** The OIDC verifier and the audit trail: closed last (so that stopping is recorded too), in this order. */
     private final List<AutoCloseable> lastToClose;
@@ -98,8 +103,9 @@ public final class BerthServer implements AutoCloseable {
 
     private BerthServer(GatewayServer gateway, Followers followers, List<AutoCloseable> lastToClose, ServerConfig config, Server jetty, ServerConnector connector, Store store,
             SessionService sessions, SandboxDriver driver, String startupPhases, AgentSupervisor agents,
-            AgentClient agentClient, RuntimeService runtimes, ModelUsage modelUsage) {
+            AgentClient agentClient, RuntimeService runtimes, ModelUsage modelUsage, ArenaService arenas) {
         this.modelUsage = modelUsage;
+        this.arenas = arenas;
         this.lastToClose = lastToClose;
         this.followers = followers;
         this.gateway = gateway;
@@ -211,8 +217,12 @@ public final class BerthServer implements AutoCloseable {
         routes.addAll(new AuditRoutes(trail.log(), trail.ttys(), config.streamHeartbeat(), followers).routes());
         routes.addAll(new SessionLogRoutes(sessions, commands, trail.log(), config.streamHeartbeat(), followers).routes());
         routes.addAll(new CommandRoutes(commands, config.streamHeartbeat()).routes());
-        routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes()).routes());
+        CommandRunner runner = new CommandRunner(commands); // the server's own commands: harness turns, checks
+        TurnRunner turns = new TurnRunner(runner, sink);
+        routes.addAll(new RuntimeRoutes(runtimes, sessions, agents, agentClient, config.maxRequestBytes(), turns).routes());
         routes.addAll(new UsageRoutes(modelUsage, sessions::find, clock).routes());
+        ArenaService arenas = new ArenaService(store, sessions, runner, turns, modelUsage, sink, clock);
+        routes.addAll(new ArenaRoutes(arenas, config.streamHeartbeat(), followers).routes());
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-http");
@@ -238,6 +248,7 @@ public final class BerthServer implements AutoCloseable {
         try {
             jetty.start();
         } catch (IOException e) {
+            arenas.close();
             gateway.close();
             agents.close();
             agentClient.close();
@@ -253,7 +264,7 @@ public final class BerthServer implements AutoCloseable {
         String phases = "store " + ms(tStore - t0) + " ms, sandbox driver " + ms(tReconcile - tStore)
                 + " ms, reconcile " + ms(tReconciled - tReconcile) + " ms, HTTP " + ms(tReady - tReconciled) + " ms";
         return new BerthServer(gateway, followers, lastToClose, config, jetty, connector, store, sessions, driver, phases, agents, agentClient,
-                runtimes, modelUsage);
+                runtimes, modelUsage, arenas);
     }
 
     /** A destination the host's firewall kept a routed sandbox from: an attempt of the session's owner. */
@@ -316,6 +327,7 @@ public final class BerthServer implements AutoCloseable {
     public void close() throws Exception {
         try {
             followers.stopAll(); // endless follows would hold the stop up until its timeout
+            arenas.close(); // agents still going are stopped and recorded as interrupted
             jetty.stop();
             gateway.close(); // sandboxes' tunnels and model streams end here; their sessions run on
             agents.close(); // agents run on in their sandboxes; the next server adopts them

@@ -76,9 +76,29 @@ class RuntimeHarnessTest {
         done.stdout().lines().forEach(l -> steps.addAll(p.line(l)));
         assertThat(steps).containsExactly(new Step(Step.Kind.MESSAGE, "got: it's \"fine\" $(whoami) (1, gpt-5)", null, null),
                 new Step(Step.Kind.COMMAND, "ls", null, 3));
+        // an invocation is one turn, its steps streamed back as they are parsed
         assertThatThrownBy(() -> client.invoke("loop", "h1", "{}".getBytes(StandardCharsets.UTF_8), "application/json"))
-                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.AGENT_UNAVAILABLE))
-                .hasMessageContaining("harness");
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.MISSING_FIELD))
+                .hasMessageContaining("prompt");
+        try (var inv = client.invoke("loop", "h1", "{\"prompt\":\"fix it\",\"model\":\"gpt-5-mini\"}"
+                .getBytes(StandardCharsets.UTF_8), "application/json")) {
+            assertThat(inv.status()).isEqualTo(200);
+            List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+            for (String l : new String(inv.body().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                lines.add(dev.berth.api.Json.mapper().readTree(l));
+            }
+            assertThat(lines).hasSize(3);
+            assertThat(lines.get(0).get("kind").asText()).isEqualTo("message");
+            assertThat(lines.get(0).get("text").asText()).isEqualTo("got: fix it (1, gpt-5-mini)");
+            assertThat(lines.get(1).get("kind").asText()).isEqualTo("command");
+            assertThat(lines.get(1).get("exitCode").asInt()).isEqualTo(3);
+            assertThat(lines.get(2).get("type").asText()).isEqualTo("end");
+            assertThat(lines.get(2).get("exitCode").asInt()).isZero();
+            assertThat(lines.get(2).get("steps").asInt()).isEqualTo(2);
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(client.audit(java.util.Map.of("session", "h1", "action", "agent.step")))
+                        .extracting(a -> a.details().get("kind")).contains("message", "command"));
         assertThat(client.session("h1").agent().status()).as("still not an agent").isEqualTo("harness");
     }
 

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import dev.berth.api.Json;
 import dev.berth.api.model.ApiException;
+import dev.berth.api.model.ArenaInfo;
+import dev.berth.api.model.ArenaRequest;
 import dev.berth.api.model.AuditRecord;
 import dev.berth.api.model.AuditVerification;
 import dev.berth.api.model.Budget;
-import dev.berth.api.model.SessionBudget;
-import dev.berth.api.model.UsageReport;
 import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.CreateSessionRequest;
@@ -19,11 +19,13 @@ import dev.berth.api.model.DeployImageRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ErrorResponse;
 import dev.berth.api.model.RuntimeInfo;
+import dev.berth.api.model.SecretInfo;
+import dev.berth.api.model.SessionBudget;
 import dev.berth.api.model.SessionInfo;
 import dev.berth.api.model.ShareRequest;
-import dev.berth.api.model.SecretInfo;
 import dev.berth.api.model.TokenInfo;
 import dev.berth.api.model.Tty;
+import dev.berth.api.model.UsageReport;
 import dev.berth.api.model.WhoAmI;
 import dev.berth.api.stream.FrameCodec;
 import java.io.IOException;
@@ -369,6 +371,46 @@ public final class BerthClient implements AutoCloseable {
     /** A session's log as JSON lines: its events and its commands' output; following, until closed. */
     public InputStream sessionLogs(String sessionId, boolean follow) {
         return stream(get("/v1/sessions/" + enc(sessionId) + "/logs" + (follow ? "?follow=true" : "")));
+    }
+
+    /** Starts an arena: the server forks the source once per agent and runs them; it outlives this client. */
+    public ArenaInfo startArena(ArenaRequest request) {
+        return send(post("/v1/arenas", request), ArenaInfo.class);
+    }
+
+    public List<ArenaInfo> arenas() {
+        return send(get("/v1/arenas"), new TypeReference<>() {});
+    }
+
+    public ArenaInfo arena(String id) {
+        return send(get("/v1/arenas/" + enc(id)), ArenaInfo.class);
+    }
+
+    /** An arena's progress as JSON lines ({@code progress} on each change, {@code done} last). */
+    public InputStream followArena(String id) {
+        return stream(get("/v1/arenas/" + enc(id) + "/follow"));
+    }
+
+    /** The arena's results as one self-contained HTML page. */
+    public String arenaReport(String id) {
+        return text(get("/v1/arenas/" + enc(id) + "/report.html"));
+    }
+
+    /** What an agent of the arena changed, as a patch {@code git apply} takes. */
+    public String arenaPatch(String id, String agent) {
+        return text(get("/v1/arenas/" + enc(id) + "/agents/" + enc(agent) + "/patch"));
+    }
+
+    public ArenaInfo stopArena(String id) {
+        return send(post("/v1/arenas/" + enc(id) + "/stop", null), ArenaInfo.class);
+    }
+
+    private String text(HttpRequest r) {
+        try (InputStream in = stream(r)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(unreachable(e));
+        }
     }
 
     private static String queryString(Map<String, String> query) {

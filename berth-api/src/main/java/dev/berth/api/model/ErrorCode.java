@@ -66,6 +66,11 @@ public enum ErrorCode {
     IMAGE_TOO_LARGE(413, "image_too_large"),
     /** The session's agent does not answer on its port (starting, crashed, or never listening). */
     AGENT_UNAVAILABLE(503, "agent_unavailable"),
+    ARENA_NOT_FOUND(404, "arena_not_found"),
+    /** An arena's agent named a runtime that was not deployed with {@code --harness}, nor a harness of one. */
+    RUNTIME_NOT_HARNESS(422, "runtime_not_harness"),
+    /** The arena is over: it cannot be stopped again (its results stay). */
+    ARENA_OVER(409, "arena_over"),
     /** A gateway connection that no running session's shim made (or whose session is gone). */
     GATEWAY_UNKNOWN_SESSION(403, "gateway_unknown_session"),
     /** A model call whose key is not the placeholder Berth gave this session. */

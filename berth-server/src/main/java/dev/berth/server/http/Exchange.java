@@ -97,6 +97,9 @@ public final class Exchange {
         if (params.containsKey("cid")) {
             return "command/" + params.get("cid");
         }
+        if (params.containsKey("arena")) {
+            return "arena/" + params.get("arena");
+        }
         if (params.containsKey("id")) {
             return "session/" + params.get("id");
         }

@@ -3,14 +3,22 @@ package dev.berth.server.http;
 import dev.berth.api.model.ApiException;
 import dev.berth.api.model.DeployImageRequest;
 import dev.berth.api.model.ErrorCode;
+import dev.berth.runtimes.harness.Harness;
+import dev.berth.runtimes.harness.HarnessSpec;
+import dev.berth.runtimes.harness.Harnesses;
+import dev.berth.runtimes.harness.Turn;
 import dev.berth.server.agents.AgentClient;
 import dev.berth.server.agents.AgentSupervisor;
+import dev.berth.server.harness.HarnessInvocation;
+import dev.berth.server.harness.TurnRunner;
 import dev.berth.server.identity.Access;
 import dev.berth.server.runtimes.RuntimeService;
 import dev.berth.server.sessions.SessionService;
+import dev.berth.server.store.RuntimeRecord;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,9 +41,11 @@ public final class RuntimeRoutes {
     private final AgentSupervisor agents;
     private final AgentClient client;
     private final int maxInvocationBytes;
+    private final TurnRunner turns;
 
     public RuntimeRoutes(RuntimeService runtimes, SessionService sessions, AgentSupervisor agents, AgentClient client,
-            int maxInvocationBytes) {
+            int maxInvocationBytes, TurnRunner turns) {
+        this.turns = turns;
         this.runtimes = runtimes;
         this.sessions = sessions;
         this.agents = agents;
@@ -149,6 +159,48 @@ public final class RuntimeRoutes {
     }
 
     /**
+     * A harness runtime's invocation is one turn of its CLI in the session: its steps are streamed back
+     * as JSON lines as they are parsed ({@code {"type":"step",…}}), then how it ended ({@code "end"}).
+     */
+    private void turn(Exchange x, String id, RuntimeRecord runtime, HarnessInvocation asked) throws Exception {
+        HarnessSpec h = runtime.spec().harness();
+        Harness harness = Harnesses.named(h.name());
+        Turn turn = asked.turn(h.model(), h.command());
+        x.audit("harness", h.name());
+        x.auditNow();
+        NdJsonLines out = new NdJsonLines(x.response);
+        x.response.setStatus(200);
+        x.response.getHeaders().put(SESSION_HEADER, id);
+        TurnRunner.Result r = turns.run(id, harness, turn, x.principal().user(), Map.of("invocation", true),
+                0, step -> {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("type", "step");
+                    line.put("kind", step.kind().name().toLowerCase(java.util.Locale.ROOT));
+                    line.put("text", step.text());
+                    line.put("tool", step.tool());
+                    line.put("exitCode", step.exitCode());
+                    try {
+                        out.write(line);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e); // the client went away: the turn is killed
+                    }
+                }, () -> false);
+        Map<String, Object> end = new LinkedHashMap<>();
+        end.put("type", "end");
+        end.put("commandId", r.command().commandId());
+        end.put("steps", r.steps());
+        var exit = r.command().exit();
+        end.put("exitCode", exit == null ? null : exit.code());
+        end.put("signal", exit == null ? null : exit.signal());
+        if (exit == null) {
+            end.put("detail", "the session went away during the turn");
+        }
+        out.write(end);
+        out.end();
+        sessions.touch(id);
+    }
+
+    /**
      * Forwards the payload to the agent's {@code POST /invocations} in the session's sandbox and
      * streams its answer back as the agent sends it: each chunk is written and flushed as it comes.
      */
@@ -166,6 +218,11 @@ public final class RuntimeRoutes {
         }
         String id = sessionId;
         x.auditTarget(id, "runtime/" + name).audit("bytes", payload.length);
+        RuntimeRecord runtime = sessions.find(id).flatMap(runtimes::forSession).orElse(null);
+        if (runtime != null && runtime.spec().harness() != null) {
+            turn(x, id, runtime, HarnessInvocation.parse(payload, x.header(HttpHeader.CONTENT_TYPE)));
+            return;
+        }
         x.auditNow();
         Path socket = agents.awaitReady(id);
         agents.invocationStarted(id);

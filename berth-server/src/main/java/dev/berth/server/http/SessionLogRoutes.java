@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SessionLogRoutes {
     /** The events after which a command's output follows. */
-    private static final Set<String> STARTS = Set.of("command.start", "tty.open", "agent.start");
+    private static final Set<String> STARTS = Set.of("command.start", "tty.open", "agent.start", "agent.turn", "arena.check");
 
     private final SessionService sessions;
     private final CommandService commands;

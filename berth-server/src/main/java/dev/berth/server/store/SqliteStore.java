@@ -1,14 +1,15 @@
 package dev.berth.server.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.api.Json;
+import dev.berth.api.model.ArenaInfo;
 import dev.berth.api.model.CommandState;
 import dev.berth.api.model.ExitStatus;
 import dev.berth.api.model.Role;
 import dev.berth.api.model.SessionState;
 import dev.berth.runtimes.deploy.RuntimeSpec;
 import dev.berth.sandbox.spi.ResourceLimits;
+import dev.berth.server.gateway.egress.EgressRules;
 import dev.berth.server.lifecycle.Lifetime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,9 +39,10 @@ public final class SqliteStore implements Store {
     private static final TypeReference<List<String>> ARGV = new TypeReference<>() {};
     private static final TypeReference<EgressRules> EGRESS = new TypeReference<>() {};
     private static final TypeReference<RuntimeSpec> SPEC = new TypeReference<>() {};
+    private static final TypeReference<ArenaInfo> ARENA = new TypeReference<>() {};
 
     /** The highest {@code V<N>__*.sql} under {@code db/migration} (a test keeps the two in step). */
-    static final int SCHEMA_VERSION = 9;
+    static final int SCHEMA_VERSION = 10;
 
     private final Connection db;
 
@@ -606,5 +608,34 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             throw new StoreException("close", e);
         }
+    }
+
+
+    @Override
+    public synchronized void putArena(ArenaInfo a) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO arenas (id, owner, created_at, state, info_json)"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
+                + " info_json = excluded.info_json")) {
+            p.setString(1, a.id());
+            p.setString(2, a.owner());
+            p.setLong(3, a.createdAt().toEpochMilli());
+            p.setString(4, a.state());
+            p.setString(5, json(a));
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("store arena " + a.id(), e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<ArenaInfo> arena(String id) {
+        return query("SELECT info_json FROM arenas WHERE id = ?", "arena", rs -> parse(rs.getString(1), ARENA), id)
+                .stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<ArenaInfo> arenas() {
+        return query("SELECT info_json FROM arenas ORDER BY created_at DESC, id", "arenas",
+                rs -> parse(rs.getString(1), ARENA));
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.server.store;
 
+import dev.berth.api.model.ArenaInfo;
 import dev.berth.runtimes.deploy.RuntimeSpec;
 import java.time.Instant;
 import java.util.List;
@@ -91,4 +92,12 @@ public interface Store extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Stores an arena as it is now (inserted the first time, replaced after). */
+    void putArena(ArenaInfo arena);
+
+    Optional<ArenaInfo> arena(String id);
+
+    /** Every arena, newest first. */
+    List<ArenaInfo> arenas();
 }

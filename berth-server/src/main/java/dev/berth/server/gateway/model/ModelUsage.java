@@ -24,7 +24,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -49,6 +51,7 @@ public final class ModelUsage implements AutoCloseable {
     private final Map<String, Optional<BudgetRecord>> budgets = new ConcurrentHashMap<>();
     private final BlockingQueue<ModelCallRecord> unsaved = new LinkedBlockingQueue<>();
     private final Thread writer;
+    private final List<Consumer<ModelCallRecord>> listeners = new CopyOnWriteArrayList<>();
 
     public ModelUsage(Store store, Clock clock) {
         this.store = store;
@@ -91,6 +94,15 @@ public final class ModelUsage implements AutoCloseable {
     /** Counts a finished call in its session's total, at once: the next call's budget check sees it. */
     public void count(ModelCallRecord call) {
         spent.compute(call.sessionId(), (id, s) -> (s == null ? load(id, createdAt(id)) : s).plus(call));
+        listeners.forEach(l -> l.accept(call));
+    }
+
+    /**
+     * Calls {@code l} with each call as it is counted (before it is stored): what an arena meters its
+     * agents by while they run. It must be quick; it runs on the gateway's thread.
+     */
+    public void listen(Consumer<ModelCallRecord> l) {
+        listeners.add(l);
     }
 
     /** Keeps a counted call in the store, soon: one writer stores what has come meanwhile in one transaction. */
