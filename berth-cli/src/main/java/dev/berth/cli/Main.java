@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.cli.commands.AotTrainCommand;
+import dev.berth.cli.commands.ArenaCommand;
 import dev.berth.cli.commands.AttachCommand;
 import dev.berth.cli.commands.AuditCommand;
 import dev.berth.cli.commands.CommandCommand;
@@ -42,7 +43,7 @@ public final class Main implements Runnable, Connected {
     /** Every subcommand, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, TokenCommand.class, SecretCommand.class, AuditCommand.class, UsageCommand.class,
+            SessionCommand.class, RuntimeCommand.class, InvokeCommand.class, ArenaCommand.class, TokenCommand.class, SecretCommand.class, AuditCommand.class, UsageCommand.class,
             LogsCommand.class, RunCommand.class, ExecCommand.class, TtyCommand.class, AttachCommand.class, CommandCommand.class,
             AotTrainCommand.class, LoginCommand.class, LogoutCommand.class, CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class);
