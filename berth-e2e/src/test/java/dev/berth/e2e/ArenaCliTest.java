@@ -203,9 +203,12 @@ class ArenaCliTest {
         assertThat(table).contains("winner: fast").contains("passed").contains("crashed");
         assertThat(ok(cli.run("arena", "ls")).stdout()).contains(id).contains("fast");
         Path html = work.resolve("report.html");
-        ok(cli.run("arena", "show", id, "--html", html.toString()));
+        Path saved = work.resolve("saved");
+        ok(cli.run("arena", "show", id, "--html", html.toString(), "--save", saved.toString()));
         assertThat(Files.readString(html)).contains("<svg").contains("Winner: <strong>fast</strong>").contains("stuck")
                 .doesNotContain("<script");
+        assertThat(Files.readString(saved.resolve(id + ".html"))).isEqualTo(Files.readString(html));
+        assertThat(Json.mapper().readTree(saved.resolve(id + ".json").toFile())).isEqualTo(arena);
 
         // the winner's work, as a patch and as a branch of the project's repository (its work tree untouched)
         String patch = ok(cli.run("arena", "export", id, "--patch", "-")).stdout();

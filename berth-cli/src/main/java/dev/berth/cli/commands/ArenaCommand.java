@@ -1,5 +1,6 @@
 package dev.berth.cli.commands;
 
+import dev.berth.api.Json;
 import dev.berth.api.client.BerthClient;
 import dev.berth.api.model.ArenaInfo;
 import dev.berth.api.model.ArenaRequest;
@@ -74,6 +75,9 @@ public final class ArenaCommand {
         @Option(names = "--html", paramLabel = "FILE", description = "Also write the results as a self-contained HTML page.")
         Path html;
 
+        @Option(names = "--save", paramLabel = "DIR", description = "Also save the results in DIR as ARENA.json and ARENA.html.")
+        Path save;
+
         @Override
         public Integer call() throws IOException {
             List<ArenaRequest.ArenaAgent> parsed = new ArrayList<>();
@@ -107,9 +111,7 @@ public final class ArenaCommand {
                 done = client.arena(started.id());
                 ArenaProgress.table(System.out, done);
             }
-            if (html != null) {
-                Files.writeString(html, client.arenaReport(done.id()), StandardCharsets.UTF_8);
-            }
+            write(client, done, html, save);
             return done.winner() == null ? 1 : 0;
         }
 
@@ -122,6 +124,20 @@ public final class ArenaCommand {
             int colon = rest.indexOf(':');
             return colon < 0 ? new ArenaRequest.ArenaAgent(a.substring(0, eq), rest, null)
                     : new ArenaRequest.ArenaAgent(a.substring(0, eq), rest.substring(0, colon), rest.substring(colon + 1));
+        }
+    }
+
+    /** The HTML page to {@code html}, and both JSON and HTML into {@code dir}, where asked. */
+    static void write(BerthClient client, ArenaInfo a, Path html, Path dir) throws IOException {
+        String page = html == null && dir == null ? null : client.arenaReport(a.id());
+        if (html != null) {
+            Files.writeString(html, page, StandardCharsets.UTF_8);
+        }
+        if (dir != null) {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(a.id() + ".html"), page, StandardCharsets.UTF_8);
+            Files.write(dir.resolve(a.id() + ".json"), Json.mapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(a));
         }
     }
 
@@ -165,6 +181,9 @@ public final class ArenaCommand {
         @Option(names = "--html", paramLabel = "FILE", description = "Write the results as a self-contained HTML page.")
         Path html;
 
+        @Option(names = "--save", paramLabel = "DIR", description = "Save the results in DIR as ARENA.json and ARENA.html.")
+        Path save;
+
         @Override
         public Integer call() throws IOException {
             BerthClient client = Connected.of(spec).client();
@@ -174,9 +193,7 @@ public final class ArenaCommand {
             } else {
                 ArenaProgress.table(System.out, a);
             }
-            if (html != null) {
-                Files.writeString(html, client.arenaReport(id), StandardCharsets.UTF_8);
-            }
+            write(client, a, html, save);
             return 0;
         }
     }
