@@ -270,7 +270,7 @@ public final class ArenaOverhead implements Measurement {
         List<List<String>> rows = new ArrayList<>();
         rows.add(row("by hand: fork ×" + agents + ", then per copy `berth run` agent + check, in parallel", Stats.of(h)));
         rows.add(row("`berth arena run … --json` (the CLI call)", sa));
-        rows.add(row("of which the server's own: arena recorded (forks made) → finished", Stats.of(server)));
+        rows.add(row("of which the server's own: arena created (before its forks) → finished", Stats.of(server)));
         rows.add(row("each agent's `wallMs` (turn + check; " + walls.length + " agents)", Stats.of(walls)));
         List<List<String>> perRound = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
