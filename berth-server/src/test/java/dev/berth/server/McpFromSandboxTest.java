@@ -123,10 +123,12 @@ class McpFromSandboxTest {
         assertThat(cancelled.get("cancelled").asBoolean()).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(files.resolve("cancelled-sandbox")));
 
-        JsonNode denied = mcp("call", "fs__write_file", "'{\"path\":\"/tmp/x\",\"content\":\"no\"}'");
+        // a path of this test's own: another test's /tmp/x must not make this one fail
+        Path notWritten = files.resolve("written-if-allowed");
+        JsonNode denied = mcp("call", "fs__write_file", "'{\"path\":\"" + notWritten + "\",\"content\":\"no\"}'");
         assertThat(denied.get("error").get("code").asInt()).isEqualTo(-32602);
         assertThat(denied.get("error").get("message").asText()).contains("tool_denied");
-        assertThat(Files.exists(Path.of("/tmp/x"))).isFalse();
+        assertThat(Files.exists(notWritten)).isFalse();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             String log = server.send("GET", "/v1/audit?action=mcp.tool.call&session=mcp", null).body();

@@ -96,13 +96,15 @@ public final class RuntimeRoutes {
         String t = type == null ? "" : type.toLowerCase(Locale.ROOT);
         if (t.startsWith("application/zip") || t.startsWith("application/octet-stream")) {
             Path upload = runtimes.newUpload();
+            dev.berth.api.model.RuntimeInfo info;
             try {
                 x.bodyTo(upload, runtimes.policy().maxZipBytes());
-                x.json(201, deployed(x, runtimes.deployZip(x.param("name"), upload, x.query("filename"),
-                        x.query("lang"), x.query("entrypoint"), x.query("harness"), x.query("model"), x.query("command"))));
+                info = runtimes.deployZip(x.param("name"), upload, x.query("filename"), x.query("lang"),
+                        x.query("entrypoint"), x.query("harness"), x.query("model"), x.query("command"));
             } finally {
-                Files.deleteIfExists(upload);
+                Files.deleteIfExists(upload); // before the answer: a client that got it sees no upload left
             }
+            x.json(201, deployed(x, info));
         } else {
             x.json(201, deployed(x, runtimes.deployImage(x.param("name"), x.body(DeployImageRequest.class, null))));
         }
