@@ -1,0 +1,6 @@
+// placeholder: replaced by the page's module
+import { h, fill } from '../dom.js';
+
+export function mount(el) {
+  fill(el, h('h1', {}, 'audit'));
+}
