@@ -25,6 +25,8 @@ import dev.berth.server.gateway.model.ModelUsage;
 import dev.berth.server.harness.CommandRunner;
 import dev.berth.server.harness.TurnRunner;
 import dev.berth.server.http.ApiHandler;
+import dev.berth.server.web.ConsoleAssets;
+import dev.berth.server.web.ConsoleHandler;
 import dev.berth.server.http.ArenaRoutes;
 import dev.berth.server.http.AuditRoutes;
 import dev.berth.server.http.CommandRoutes;
@@ -237,7 +239,8 @@ public final class BerthServer implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler(authenticator, authorizer, sink, routes, config.maxRequestBytes()));
+        jetty.setHandler(new ConsoleHandler(new ApiHandler(authenticator, authorizer, sink, routes, config.maxRequestBytes()),
+                ConsoleAssets.load(BerthServer.class.getClassLoader())));
         jetty.setErrorHandler(new JsonErrorHandler());
         jetty.setStopTimeout(5_000);
         List<AutoCloseable> lastToClose = new ArrayList<>();
