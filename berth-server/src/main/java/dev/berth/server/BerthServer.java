@@ -27,6 +27,7 @@ import dev.berth.server.harness.TurnRunner;
 import dev.berth.server.http.ApiHandler;
 import dev.berth.server.web.ConsoleAssets;
 import dev.berth.server.web.ConsoleHandler;
+import dev.berth.server.web.OidcWebLogin;
 import dev.berth.server.http.ArenaRoutes;
 import dev.berth.server.http.AuditRoutes;
 import dev.berth.server.http.CommandRoutes;
@@ -66,6 +67,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
@@ -208,8 +210,10 @@ public final class BerthServer implements AutoCloseable {
                 (c.tty() ? "tty/" : "command/") + c.id(), c.tty() ? "tty.exit" : "command.exit",
                 exit == null ? "lost" : "ok", CommandAudit.exitDetails(c, exit))));
         ApiTokens apiTokens = new ApiTokens(store, clock);
-        Authenticator authenticator = new Authenticator(token, apiTokens,
-                oidc == null ? null : new OidcAuthenticator(oidc, sink, clock));
+        OidcAuthenticator jwts = oidc == null ? null : new OidcAuthenticator(oidc, sink, clock);
+        Authenticator authenticator = new Authenticator(token, apiTokens, jwts);
+        Optional<OidcWebLogin> webLogin = jwts == null || config.oidc().webClientId() == null ? Optional.empty()
+                : Optional.of(new OidcWebLogin(config.oidc(), jwts, sink, clock));
         Authorizer authorizer = new Authorizer(sessions::find);
 
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health).routes());
@@ -240,7 +244,7 @@ public final class BerthServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         jetty.addConnector(connector);
         jetty.setHandler(new ConsoleHandler(new ApiHandler(authenticator, authorizer, sink, routes, config.maxRequestBytes()),
-                ConsoleAssets.load(BerthServer.class.getClassLoader())));
+                ConsoleAssets.load(BerthServer.class.getClassLoader()), webLogin));
         jetty.setErrorHandler(new JsonErrorHandler());
         jetty.setStopTimeout(5_000);
         List<AutoCloseable> lastToClose = new ArrayList<>();

@@ -98,6 +98,11 @@ final class ServerOptions {
     @Option(names = "--oidc-audience", paramLabel = "AUD", description = "The audience those tokens must name (required with --oidc-issuer).")
     String oidcAudience;
 
+    @Option(names = "--oidc-web-client-id", paramLabel = "ID",
+            description = "Offer \"Log in with OIDC\" in the web console: this client id (public, PKCE) at the issuer, "
+                    + "with ORIGIN/v1/web/oidc/callback as its redirect URI.")
+    String oidcWebClientId;
+
     @Option(names = "--oidc-user-claim", paramLabel = "CLAIM", description = "The claim that names the user (default sub; e.g. preferred_username, email).")
     String oidcUserClaim;
 
@@ -174,8 +179,10 @@ final class ServerOptions {
             oidc = oidcGroupsClaim != null ? oidc.withGroupsClaim(oidcGroupsClaim) : oidc;
             oidc = oidcRoles != null ? oidc.withRoleMapping(oidcRoles) : oidc;
             oidc = oidcClockSkew != null ? oidc.withMaxClockSkew(oidcClockSkew) : oidc;
+            oidc = oidc.withWebClientId(oidcWebClientId);
             config = config.withOidc(oidc);
-        } else if (oidcAudience != null || oidcRoles != null || oidcUserClaim != null || oidcGroupsClaim != null) {
+        } else if (oidcAudience != null || oidcRoles != null || oidcUserClaim != null || oidcGroupsClaim != null
+                || oidcWebClientId != null) {
             throw new IllegalArgumentException("the --oidc-* options go with --oidc-issuer URL");
         }
         if (gatewayConfig != null) {

@@ -20,9 +20,11 @@ import java.util.Objects;
  *     a caller in no mapped group is a {@code user}
  * @param cachedTokens how many verified tokens to remember so a repeated check skips the signature;
  *     0 turns the cache off
+ * @param webClientId the client id (public, PKCE) the web console logs users in with at the
+ *     provider; null: the console offers token sign-in only
  */
 public record OidcConfig(URI issuer, String audience, String userClaim, String groupsClaim, Duration maxClockSkew,
-                         Map<String, String> roleMapping, int cachedTokens) {
+                         Map<String, String> roleMapping, int cachedTokens, String webClientId) {
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
     /** Beyond this a skew stops being tolerance and starts extending every token's life. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
@@ -54,27 +56,32 @@ public record OidcConfig(URI issuer, String audience, String userClaim, String g
 
     /** The defaults: user from {@code sub}, groups from {@code groups}, 60 s skew, every caller a user. */
     public static OidcConfig of(URI issuer, String audience) {
-        return new OidcConfig(issuer, audience, null, null, null, null, DEFAULT_CACHED_TOKENS);
+        return new OidcConfig(issuer, audience, null, null, null, null, DEFAULT_CACHED_TOKENS, null);
     }
 
     public OidcConfig withUserClaim(String claim) {
-        return new OidcConfig(issuer, audience, claim, groupsClaim, maxClockSkew, roleMapping, cachedTokens);
+        return new OidcConfig(issuer, audience, claim, groupsClaim, maxClockSkew, roleMapping, cachedTokens, webClientId);
     }
 
     public OidcConfig withGroupsClaim(String claim) {
-        return new OidcConfig(issuer, audience, userClaim, claim, maxClockSkew, roleMapping, cachedTokens);
+        return new OidcConfig(issuer, audience, userClaim, claim, maxClockSkew, roleMapping, cachedTokens, webClientId);
     }
 
     public OidcConfig withMaxClockSkew(Duration skew) {
-        return new OidcConfig(issuer, audience, userClaim, groupsClaim, skew, roleMapping, cachedTokens);
+        return new OidcConfig(issuer, audience, userClaim, groupsClaim, skew, roleMapping, cachedTokens, webClientId);
     }
 
     public OidcConfig withRoleMapping(Map<String, String> mapping) {
-        return new OidcConfig(issuer, audience, userClaim, groupsClaim, maxClockSkew, mapping, cachedTokens);
+        return new OidcConfig(issuer, audience, userClaim, groupsClaim, maxClockSkew, mapping, cachedTokens, webClientId);
+    }
+
+    public OidcConfig withWebClientId(String clientId) {
+        return new OidcConfig(issuer, audience, userClaim, groupsClaim, maxClockSkew, roleMapping, cachedTokens,
+                clientId == null || clientId.isBlank() ? null : clientId);
     }
 
     public OidcConfig withCachedTokens(int count) {
-        return new OidcConfig(issuer, audience, userClaim, groupsClaim, maxClockSkew, roleMapping, count);
+        return new OidcConfig(issuer, audience, userClaim, groupsClaim, maxClockSkew, roleMapping, count, webClientId);
     }
 
     /**
