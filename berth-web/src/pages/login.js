@@ -17,6 +17,16 @@ export function mount(el, ctx) {
     problem);
   fill(el, form);
   input.focus();
+  // back from the provider with a refusal: say why
+  if (ctx.query.get('error')) {
+    fill(problem, alertOf({ code: ctx.query.get('error'), message: ctx.query.get('message') || '' }));
+  }
+  api('/v1/web/config').then((config) => {
+    if (!config.oidcLogin) return;
+    const next = ctx.query.get('next') || '/';
+    form.insertBefore(h('p', { class: 'oidc' },
+      h('a', { href: '/v1/web/oidc/login?next=' + encodeURIComponent(next), class: 'button' }, 'Log in with OIDC')), problem);
+  }, () => {});
 
   async function submit(e) {
     e.preventDefault();
