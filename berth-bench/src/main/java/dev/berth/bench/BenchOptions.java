@@ -43,7 +43,7 @@ public record BenchOptions(
 
     public static final List<String> SECTIONS = List.of("first-output", "round-trip", "throughput", "memory", "startup",
             "resume", "restart", "tty", "tty-throughput", "tty-memory", "tty-reconnect", "runtime-start", "invoke", "deploy",
-            "audit-cost", "model-gateway", "mcp-overhead", "gateway-from-sandbox", "fork");
+            "audit-cost", "model-gateway", "mcp-overhead", "gateway-from-sandbox", "fork", "console");
 
     static final String USAGE = """
             usage: CoreBench --server URL (--token T | --token-file F) --data DIR [options]
@@ -57,7 +57,8 @@ public record BenchOptions(
                                       resume, restart, tty, tty-throughput, tty-memory,
                                       tty-reconnect, runtime-start, invoke, deploy, audit-cost,
                                       model-gateway, mcp-overhead (both in process: no server needed),
-                                      gateway-from-sandbox, fork (1 GB / 100k files; see scripts/bench-fork)
+                                      gateway-from-sandbox, fork (1 GB / 100k files; see scripts/bench-fork),
+                                      console (the web console in chromium: first paint, keystrokes)
               --warmup N              unmeasured runs before each series (default 5)
               --first-output-runs N   (default 50)   --round-trip-runs N (default 200)
               --throughput-runs N     (default 3)    --throughput-bytes N (default 1073741824)

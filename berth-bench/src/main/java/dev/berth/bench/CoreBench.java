@@ -16,6 +16,7 @@ import dev.berth.bench.measure.RoundTrip;
 import dev.berth.bench.measure.RuntimeStart;
 import dev.berth.bench.measure.Startup;
 import dev.berth.bench.measure.Throughput;
+import dev.berth.bench.measure.ConsoleLatency;
 import dev.berth.bench.measure.TtyLatency;
 import dev.berth.bench.measure.TtyMemory;
 import dev.berth.bench.measure.TtyReconnect;
@@ -57,6 +58,7 @@ public final class CoreBench {
                     new Resume(sessions, o.ssh(), o.repo(), o.warmup(), o.resumeRuns()),
                     new Restart(o.repo(), o.restartSessions(), o.restartRuns()),
                     new TtyLatency(sessions, o.server(), o.token(), o.ssh(), o.warmup(), o.ttyRuns()),
+                    new ConsoleLatency(sessions, o.server(), o.token(), o.warmup(), o.ttyRuns()),
                     new TtyThroughput(sessions, o.server(), o.token(), o.ssh(), o.repo(), o.throughputRuns(), 256L << 20),
                     new TtyMemory(sessions, o.server(), o.token(), o.data(), 100),
                     new TtyReconnect(sessions, o.server(), o.token(), o.repo(), 5),

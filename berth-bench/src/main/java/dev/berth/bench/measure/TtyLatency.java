@@ -108,7 +108,7 @@ public final class TtyLatency implements Measurement {
     }
 
     /** Notes when the echo of a {@code w} arrives on the socket. */
-    private static TerminalChannel.Listener echoListener(BlockingQueue<Long> echoes) {
+    static TerminalChannel.Listener echoListener(BlockingQueue<Long> echoes) {
         return new TerminalChannel.Listener() {
             @Override
             public void hello(long offset, long inputAccepted) {}
