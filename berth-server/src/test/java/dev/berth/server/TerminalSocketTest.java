@@ -11,7 +11,10 @@ import dev.berth.api.model.CommandInfo;
 import dev.berth.api.model.CommandRequest;
 import dev.berth.api.model.ErrorCode;
 import dev.berth.api.model.ExitStatus;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -160,6 +164,40 @@ class TerminalSocketTest {
         HttpResponse<String> plain = server.send("GET", "/v1/sessions/sock/commands/" + sh.id() + "/tty?client=x", null);
         assertThat(plain.statusCode()).isEqualTo(426);
         assertThat(plain.body()).contains("\"code\":\"upgrade_required\"");
+    }
+
+    @Test
+    void aPingFrameIsAnsweredAndABrowserSignedInByCookieMayAttach() throws Exception {
+        CommandInfo sh = shell(24, 80);
+        HttpResponse<String> login = server.send("POST", "/v1/web/login", "{\"token\":\"" + server.token + "\"}",
+                "Content-Type", "application/json");
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        List<String> texts = new CopyOnWriteArrayList<>();
+        WebSocket.Listener listener = new WebSocket.Listener() {
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    texts.add(partial.toString());
+                    partial.setLength(0);
+                }
+                ws.request(1);
+                return null;
+            }
+        };
+        URI uri = URI.create(server.server.uri().toString().replaceFirst("^http", "ws")
+                + "/v1/sessions/sock/commands/" + sh.id() + "/tty?client=browser");
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            // as a browser does it: the cookie, and the page's origin (no Authorization header)
+            WebSocket ws = http.newWebSocketBuilder().header("Cookie", cookie).header("Origin", server.server.uri().toString())
+                    .buildAsync(uri, listener).get();
+            await().atMost(PATIENCE).until(() -> texts.stream().anyMatch(t -> t.contains("\"hello\"")));
+            ws.sendText("{\"type\":\"ping\"}", true).get();
+            await().atMost(PATIENCE).until(() -> texts.contains("{\"type\":\"pong\"}"));
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get();
+        }
     }
 
     /** What one client's socket showed: output in order (checked contiguous), acks, errors, the exit. */

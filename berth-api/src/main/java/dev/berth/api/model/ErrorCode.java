@@ -96,6 +96,8 @@ public enum ErrorCode {
     SECRETS_KEY_UNAVAILABLE(503, "secrets_key_unavailable"),
     /** A stored secret whose row was altered: the key is right, the ciphertext, nonce or name is not what was sealed. */
     SECRET_CORRUPTED(500, "secret_corrupted"),
+    /** Nothing at that path of a session's workspace (or a link that leads out of it). */
+    FILE_NOT_FOUND(404, "file_not_found"),
     INTERNAL(500, "internal_error");
 
     private final int httpStatus;

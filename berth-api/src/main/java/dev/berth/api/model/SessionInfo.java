@@ -14,6 +14,7 @@ import java.util.Map;
  * @param idleStopAt when a running session will be stopped if nothing happens (and no command runs)
  * @param reclaimAt when the workspace will be reclaimed if nothing happens; null once expired
  * @param diskUsedBytes bytes used in the workspace, when its file system is mounted
+ * @param memoryUsedBytes resident memory of the running sandbox (its processes and supervisor); null when not running
  * @param runtime the runtime version it runs ({@code name@version}); null for a plain session
  * @param agent its agent's health; null for a plain session
  * @param owner the user who created it
@@ -34,6 +35,7 @@ public record SessionInfo(
         Instant idleStopAt,
         Instant reclaimAt,
         Long diskUsedBytes,
+        Long memoryUsedBytes,
         String runtime,
         AgentInfo agent,
         String owner,

@@ -6,11 +6,13 @@ import dev.berth.api.model.ErrorResponse;
 import dev.berth.sandbox.spi.SandboxException;
 import dev.berth.server.audit.AuditEvent;
 import dev.berth.server.audit.AuditSink;
+import dev.berth.server.identity.Access;
 import dev.berth.server.identity.AccessDenied;
 import dev.berth.server.identity.Authenticator;
 import dev.berth.server.identity.Authorizer;
 import dev.berth.server.identity.Principal;
 import dev.berth.server.sessions.CommandService;
+import dev.berth.server.web.CookieCredentials;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -23,9 +25,9 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The API's front door: authenticates the caller, finds the route, checks what it may do, records
- * the audit event, and turns every failure into the JSON error body with its stable code (never a
- * stack trace).
+ * The API's front door: authenticates the caller (bearer header, or the console's cookie), finds
+ * the route, checks what it may do, records the audit event, and turns every failure into the JSON
+ * error body with its stable code (never a stack trace).
  */
 public final class ApiHandler extends Handler.Abstract {
     private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
@@ -52,15 +54,6 @@ public final class ApiHandler extends Handler.Abstract {
         Route route = null;
         Exchange exchange = null;
         try {
-            try {
-                principal = authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
-            } catch (ApiException e) {
-                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"berth\"");
-                audit.record(AuditEvent.draft("anonymous", "none", Exchange.sourceOf(request), null, null, "auth.rejected",
-                        "denied", Map.of("call", request.getMethod() + " " + Request.getPathInContext(request),
-                                "reason", e.getMessage())));
-                throw e;
-            }
             List<String> segments = Arrays.asList(Request.getPathInContext(request).substring(1).split("/", -1));
             Map<String, String> params = null;
             boolean pathMatched = false;
@@ -75,6 +68,8 @@ public final class ApiHandler extends Handler.Abstract {
                     }
                 }
             }
+            // before any answer about the route: an unauthenticated caller learns nothing of what exists
+            principal = route != null && route.access() == Access.NONE ? Principal.ANONYMOUS : authenticate(request, response);
             if (route == null) {
                 throw pathMatched
                         ? new ApiException(ErrorCode.METHOD_NOT_ALLOWED, request.getMethod() + " is not allowed here")
@@ -109,6 +104,37 @@ public final class ApiHandler extends Handler.Abstract {
             }
         }
         return true;
+    }
+
+    /**
+     * The caller, by the {@code Authorization} header or else the console's cookie (which must come
+     * from a page of this server to change anything); a refusal is audited.
+     */
+    private Principal authenticate(Request request, Response response) {
+        CookieCredentials.Presented presented = CookieCredentials.of(request);
+        Principal p;
+        try {
+            p = authenticator.authenticate(presented.authorization());
+        } catch (ApiException e) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"berth\"");
+            rejected(request, "anonymous", "none", e.getMessage());
+            throw e;
+        }
+        if (presented.cookie()) {
+            try {
+                CookieCredentials.checkSameSite(request);
+            } catch (ApiException e) {
+                rejected(request, p.user(), p.authMethod(), e.getMessage() + " (Origin: "
+                        + request.getHeaders().get(HttpHeader.ORIGIN) + ")");
+                throw e;
+            }
+        }
+        return p;
+    }
+
+    private void rejected(Request request, String user, String authMethod, String reason) {
+        audit.record(AuditEvent.draft(user, authMethod, Exchange.sourceOf(request), null, null, "auth.rejected", "denied",
+                Map.of("call", request.getMethod() + " " + Request.getPathInContext(request), "reason", reason)));
     }
 
     private static boolean unreadBody(Request request) {

@@ -16,6 +16,11 @@ final class NdJsonLines {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
     }
 
+    /** Sends the status and headers now, before any line: a client then knows the stream is open. */
+    synchronized void begin() throws IOException {
+        Content.Sink.write(response, false, ByteBuffer.allocate(0));
+    }
+
     synchronized void write(Object value) throws IOException {
         byte[] json = Json.mapper().writeValueAsBytes(value);
         ByteBuffer b = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();

@@ -9,6 +9,7 @@ import dev.berth.server.identity.Access;
 import dev.berth.server.identity.Principal;
 import dev.berth.server.store.RuntimeRecord;
 import dev.berth.server.sessions.SessionService;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,16 +21,20 @@ public final class SessionRoutes {
 
     private final SessionService sessions;
     private final Map<String, Object> health;
+    private final Duration heartbeat;
+    private final Followers followers;
 
-    public SessionRoutes(SessionService sessions, Map<String, Object> health) {
+    public SessionRoutes(SessionService sessions, Map<String, Object> health, Duration heartbeat, Followers followers) {
         this.sessions = sessions;
         this.health = Map.copyOf(health);
+        this.heartbeat = heartbeat;
+        this.followers = followers;
     }
 
     public List<Route> routes() {
         return List.of(
                 Route.of("GET", "/v1/health", Access.ANY, x -> x.json(200, health)),
-                Route.of("GET", "/v1/sessions", Access.SESSIONS, x -> x.json(200, sessions.list(x.principal()::mayUse))),
+                Route.of("GET", "/v1/sessions", Access.SESSIONS, this::list),
                 Route.of("POST", "/v1/sessions", Access.SESSIONS, this::create).audited("session.create"),
                 Route.of("GET", "/v1/sessions/{id}", Access.SESSION, x -> x.json(200, sessions.get(x.param("id")))),
                 Route.of("DELETE", "/v1/sessions/{id}", Access.SESSION, x -> {
@@ -43,6 +48,18 @@ public final class SessionRoutes {
                         .audited("session.share"),
                 Route.of("POST", "/v1/sessions/{id}/unshare", Access.SESSION_SHARE, x -> share(x, false))
                         .audited("session.unshare"));
+    }
+
+    /** The sessions the caller may use; with {@code follow=true}, then their changes as JSON lines ({@link SessionFollow}). */
+    private void list(Exchange x) throws Exception {
+        if (!"true".equals(x.query("follow"))) {
+            x.json(200, sessions.list(x.principal()::mayUse));
+            return;
+        }
+        NdJsonLines out = new NdJsonLines(x.response);
+        x.response.setStatus(200);
+        out.begin();
+        followers.run(() -> new SessionFollow(sessions, x.principal()::mayUse, out, heartbeat).run());
     }
 
     private void create(Exchange x) throws Exception {

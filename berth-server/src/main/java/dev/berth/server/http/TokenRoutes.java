@@ -26,16 +26,18 @@ public final class TokenRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.of("GET", "/v1/whoami", Access.ANY, x -> {
-                    Principal p = x.principal();
-                    x.json(200, new WhoAmI(p.user(), p.role(), p.groups(), p.authMethod(), p.runtimes()));
-                }),
+                Route.of("GET", "/v1/whoami", Access.ANY, x -> x.json(200, whoAmI(x.principal()))),
                 Route.of("POST", "/v1/tokens", Access.ADMIN, this::create).audited("token.create"),
                 Route.of("GET", "/v1/tokens", Access.ADMIN, x -> x.json(200, tokens.list().stream().map(this::info).toList())),
                 Route.of("DELETE", "/v1/tokens/{tid}", Access.ADMIN, x -> {
                     x.auditTarget(null, "token/" + x.param("tid"));
                     x.json(200, info(tokens.revoke(x.param("tid"))));
                 }).audited("token.revoke"));
+    }
+
+    /** The caller as {@code /v1/whoami} shows them. */
+    static WhoAmI whoAmI(Principal p) {
+        return new WhoAmI(p.user(), p.role(), p.groups(), p.authMethod(), p.runtimes());
     }
 
     private void create(Exchange x) throws Exception {

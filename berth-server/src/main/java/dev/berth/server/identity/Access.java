@@ -2,6 +2,8 @@ package dev.berth.server.identity;
 
 /** What a route asks of its caller; {@link Authorizer} decides. */
 public enum Access {
+    /** No credentials at all (signing in): the route sees {@link Principal#ANONYMOUS}. */
+    NONE,
     /** Any authenticated principal. */
     ANY,
     /** Lists or creates sessions (what is listed is filtered per principal): not auditors. */

@@ -27,7 +27,7 @@ public final class Authorizer {
      */
     public void check(Access access, Principal p, Map<String, String> params, String invokedSession) {
         switch (access) {
-            case ANY -> { }
+            case NONE, ANY -> { }
             case SESSIONS -> role(p, p.role() != Role.AUDITOR, "auditors cannot list or create sessions");
             case SESSION -> session(p, params.get("id"), p::mayUse);
             case SESSION_LOG -> session(p, params.get("id"), p::mayRead);

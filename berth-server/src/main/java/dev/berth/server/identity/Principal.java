@@ -17,6 +17,9 @@ public record Principal(String user, List<String> groups, Role role, String auth
     /** The server acting on its own (idle stops, agent restarts). */
     public static final Principal SYSTEM = new Principal("system", List.of(), Role.ADMIN, "system", null, null);
 
+    /** The caller of a route that needs no credentials ({@link Access#NONE}); allowed nothing else. */
+    public static final Principal ANONYMOUS = new Principal("anonymous", List.of(), Role.USER, "none", null, List.of());
+
     public Principal {
         groups = List.copyOf(groups);
         runtimes = runtimes == null ? null : List.copyOf(runtimes);

@@ -14,9 +14,15 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Activity {
     private final Map<String, Instant> unsaved = new ConcurrentHashMap<>();
+    private final SessionChanges changes;
+
+    Activity(SessionChanges changes) {
+        this.changes = changes;
+    }
 
     void touch(String id, Instant at) {
         unsaved.merge(id, at, (a, b) -> a.isAfter(b) ? a : b);
+        changes.changed(); // lastActivityAt (and idleStopAt) moved
     }
 
     /** The session's last activity, counting what is not saved yet. */

@@ -30,9 +30,14 @@ record SessionDirs(Path root, RootResolver roots, SessionNetwork network) {
         return root.resolve(id);
     }
 
+    /** The session's workspace directory, its sandbox's /mnt/workspace. */
+    Path workspace(String id) {
+        return session(id).resolve("workspace");
+    }
+
     SandboxSpec spec(SessionRecord s) {
         Path dir = session(s.id());
-        return new SandboxSpec(s.id(), dir.resolve("state"), dir.resolve("workspace"), s.limits(),
+        return new SandboxSpec(s.id(), dir.resolve("state"), workspace(s.id()), s.limits(),
                 s.runtime() == null ? RootFs.host() : roots.rootFor(s, dir.resolve("rootfs")), network.sandboxNetwork(s));
     }
 

@@ -39,6 +39,7 @@ final class SessionLifecycle {
     private final Clock clock;
     private final Map<String, Sandbox> running = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final SessionChanges changes;
     private volatile SessionWatcher listener = SessionWatcher.NONE;
 
     void listen(SessionWatcher l) {
@@ -50,7 +51,8 @@ final class SessionLifecycle {
     }
 
     SessionLifecycle(Store store, SandboxDriver driver, SessionDirs dirs, CommandStates commands, Activity activity,
-            Clock clock) {
+            SessionChanges changes, Clock clock) {
+        this.changes = changes;
         this.store = store;
         this.driver = driver;
         this.dirs = dirs;
@@ -101,6 +103,7 @@ final class SessionLifecycle {
     void adopted(SessionRecord s, Sandbox sandbox) {
         running.put(s.id(), sandbox);
         listener.adopted(s);
+        changes.changed();
     }
 
     /** Starts (or resumes) the session's sandbox on its workspace; the session is then running. */
@@ -117,6 +120,7 @@ final class SessionLifecycle {
         SessionRecord started = s.withState(SessionState.RUNNING, null, clock.instant());
         store.updateSession(started);
         listener.started(started);
+        changes.changed();
         return started;
     }
 
@@ -126,6 +130,7 @@ final class SessionLifecycle {
         SessionRecord stopped = s.withState(SessionState.STOPPED, reason, activity.last(s));
         store.updateSession(stopped);
         finishCommands(stopped);
+        changes.changed();
         return stopped;
     }
 
@@ -136,6 +141,7 @@ final class SessionLifecycle {
         SessionRecord expired = s.withState(SessionState.EXPIRED, reason, activity.last(s));
         store.updateSession(expired);
         dirs.delete(s.id());
+        changes.changed();
         LOG.log(System.Logger.Level.INFO, "session {0} expired ({1}): workspace reclaimed", s.id(), reason);
         return expired;
     }
@@ -145,6 +151,7 @@ final class SessionLifecycle {
         takeDown(s);
         store.deleteSession(s.id());
         activity.forget(s.id());
+        changes.changed();
         dirs.delete(s.id());
     }
 

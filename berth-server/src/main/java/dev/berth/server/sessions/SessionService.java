@@ -41,7 +41,8 @@ public final class SessionService implements AutoCloseable {
     private final SandboxDriver driver;
     private final Clock clock;
     private final SessionDirs dirs;
-    private final Activity activity = new Activity();
+    private final SessionChanges changes = new SessionChanges();
+    private final Activity activity = new Activity(changes);
     private final CommandStates commandStates;
     private final SessionLifecycle lifecycle;
     private final Reaper reaper;
@@ -64,7 +65,7 @@ public final class SessionService implements AutoCloseable {
                         "session " + s.id() + " runs " + s.runtime() + ", which is no longer deployed")), writable),
                 network);
         this.commandStates = new CommandStates(store, driver, dirs, activity);
-        this.lifecycle = new SessionLifecycle(store, driver, dirs, commandStates, activity, clock);
+        this.lifecycle = new SessionLifecycle(store, driver, dirs, commandStates, activity, changes, clock);
         this.reaper = new Reaper(store, lifecycle, commandStates, activity, config.lifecycle(), clock);
         this.quotaUnavailable = WorkspaceImage.unavailableReason();
         this.forks = new SessionForks(store, dirs, lifecycle);
@@ -333,6 +334,7 @@ public final class SessionService implements AutoCloseable {
             shares.removeAll(remove);
             List<String> updated = List.copyOf(shares);
             store.updateSessionShares(id, updated);
+            changes.changed(); // who may see it changed
             return info(s.withSharedWith(updated));
         });
     }
@@ -357,6 +359,25 @@ public final class SessionService implements AutoCloseable {
             return null;
         });
         lifecycle.forget(id);
+    }
+
+    /** What followers of the session list wait on. */
+    public SessionChanges changes() {
+        return changes;
+    }
+
+    /**
+     * The session's workspace directory on the host (its {@code /mnt/workspace}), resumed first if
+     * the session is stopped: a workspace with a disk quota is only mounted while its session runs.
+     * Reading it is activity.
+     */
+    public java.nio.file.Path workspace(String id) {
+        return lifecycle.withLock(id, () -> {
+            SessionRecord s = live(id);
+            activity.touch(id, clock.instant());
+            resumed(s);
+            return dirs.workspace(id);
+        });
     }
 
     /** The session's sandbox, resumed if the session is stopped; call under the session's lock. */
@@ -432,9 +453,10 @@ public final class SessionService implements AutoCloseable {
                 : running && life.idleTimeout().isZero() ? life.endsAt(s.createdAt()).orElse(null)
                 : life.reclaimAt(s.createdAt(), last);
         Long used = running && s.diskQuotaBytes() > 0 ? boxed(dirs.image(s.id()).usedBytes()) : null;
+        Long memory = running ? lifecycle.sandbox(s.id()).map(Sandbox::memoryUsageBytes).orElse(null) : null;
         return new SessionInfo(s.id(), s.state(), s.stateReason(), s.createdAt(), last, limits, s.env(),
                 SandboxSpec.WORKSPACE_MOUNT, positiveSeconds(life.idleTimeout()), life.retention().toSeconds(),
-                positiveSeconds(life.maxLifetime()), idleStopAt, reclaimAt, used, s.runtime(),
+                positiveSeconds(life.maxLifetime()), idleStopAt, reclaimAt, used, memory, s.runtime(),
                 s.runtime() == null ? null : lifecycle.listener().agent(s), s.owner(), s.sharedWith(), egressOf(s));
     }
 

@@ -180,7 +180,10 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         }
     }
 
-    /** Control: {@code resize} and {@code signal}; anything else is answered with an error frame. */
+    /**
+     * Control: {@code resize}, {@code signal} and {@code ping} (answered with {@code pong}: a browser
+     * can neither send WebSocket pings nor see them); anything else is answered with an error frame.
+     */
     @Override
     public void onWebSocketText(String text) {
         try {
@@ -208,8 +211,9 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
                     }
                     terminal.command().signal(terminal.signals().applyAsInt(f.get("signal").asText()));
                 }
+                case "ping" -> session.sendText(json(frame("pong")), Callback.NOOP);
                 default -> throw new ApiException(ErrorCode.UNKNOWN_FRAME, "unknown control frame type \"" + type
-                        + "\" (known: resize, signal)");
+                        + "\" (known: resize, signal, ping)");
             }
         } catch (ApiException e) {
             error(e.code(), e.getMessage());
