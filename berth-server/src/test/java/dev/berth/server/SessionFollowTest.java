@@ -60,6 +60,7 @@ class SessionFollowTest {
         admin.createSession(CreateSessionRequest.of("before", null, null));
         try (Follow f = follow(server.token)) {
             f.await("the session there before", l -> isSession(l, "before", "running"));
+            f.await("the snapshot complete", l -> l.path("type").asText().equals("ready"));
             admin.createSession(CreateSessionRequest.of("live", null, null));
             JsonNode running = f.await("the new session running", l -> isSession(l, "live", "running"));
             assertThat(running.path("session").path("memoryUsedBytes").asLong()).isPositive();

@@ -45,6 +45,7 @@ final class SessionFollow {
         SessionChanges changes = sessions.changes();
         long seen = changes.version();
         send(false);
+        out.write(Map.of("type", "ready")); // the snapshot is complete, even when it was empty
         long lastLook = System.nanoTime();
         long lastLine = lastLook;
         while (true) {

@@ -97,7 +97,7 @@ public final class OidcWebLogin {
         ProviderMetadata p = provider();
         String state = random(16);
         String codeVerifier = random(32);
-        String redirectUri = Origins.of(request) + CALLBACK;
+        String redirectUri = SameOrigin.of(request) + CALLBACK;
         String next = safeNext(Request.extractQueryParameters(request).getValue("next"));
         forgetExpired();
         if (pending.size() >= MAX_PENDING) {
@@ -153,7 +153,7 @@ public final class OidcWebLogin {
                 if (who.isPresent()) {
                     audit.record(AuditEvent.draft(who.get().user(), "oidc", null, null, "user/" + who.get().user(),
                             "web.login", "ok", Map.of("via", "oidc", "token", field)));
-                    SignInCookie.set(request, response, token);
+                    Response.addCookie(response, CookieCredentials.signIn(token, request.isSecure()));
                     redirect(response, login.next());
                     return;
                 }
@@ -203,7 +203,10 @@ public final class OidcWebLogin {
     }
 
     private static void toLoginPage(Response response, String code, String message) {
-        redirect(response, "/login?" + form(Map.of("error", code, "message", message == null ? "" : message)));
+        Map<String, String> q = new LinkedHashMap<>();
+        q.put("error", code);
+        q.put("message", message == null ? "" : message);
+        redirect(response, "/login?" + form(q));
     }
 
     private static void redirect(Response response, String location) {

@@ -14,6 +14,15 @@ import org.eclipse.jetty.server.Request;
 public final class SameOrigin {
     private SameOrigin() {}
 
+    /** {@code scheme://host[:port]} of this server as the request reached it: what its pages send as Origin. */
+    public static String of(Request request) {
+        String scheme = request.isSecure() ? "https" : "http";
+        HttpURI uri = request.getHttpURI();
+        String host = uri.getHost() != null ? uri.getHost() : Request.getServerName(request);
+        int port = uri.getHost() != null ? uri.getPort() : Request.getServerPort(request);
+        return scheme + "://" + host + (port <= 0 || port == portOr(-1, scheme) ? "" : ":" + port);
+    }
+
     /** Whether the request carries an {@code Origin} naming the server it was sent to. */
     public static boolean matches(Request request) {
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
