@@ -108,7 +108,7 @@ export function mount(el, ctx) {
 
   function create() {
     formDialog('New session', [
-      field('Session id', { pattern: '[a-z0-9][a-z0-9-]{0,62}', placeholder: 'generated if empty', autocomplete: 'off' }),
+      field('Session id', { pattern: '[a-z0-9][a-z0-9\\-]{0,62}', placeholder: 'generated if empty', autocomplete: 'off' }),
       field('Runtime', { placeholder: 'none, or NAME[@VERSION]', autocomplete: 'off' }),
     ], 'Create', async (form) => {
       const id = form.querySelector('#f-session-id').value.trim();
@@ -121,7 +121,7 @@ export function mount(el, ctx) {
 
   function fork(s) {
     formDialog('Fork ' + s.id, [
-      field('New session id', { required: true, pattern: '[a-z0-9][a-z0-9-]{0,62}', autocomplete: 'off' }),
+      field('New session id', { required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,62}', autocomplete: 'off' }),
       field('Copies', { type: 'number', min: 1, max: 64, value: '1' }),
     ], 'Fork', async (form) => {
       const id = form.querySelector('#f-new-session-id').value.trim();
