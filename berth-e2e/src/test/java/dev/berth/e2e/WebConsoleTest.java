@@ -106,7 +106,7 @@ class WebConsoleTest {
     void aSessionMadeInTheConsoleRunsATerminalThatFollowsTheWindow() throws Exception {
         browser.open(console.resolve("/login"));
         browser.await(Role.FIELD, "Token");
-        browser.screenshot("login");
+        checkPage("login");
         logIn(adminToken);
 
         browser.click(Role.BUTTON, "New session");
@@ -114,7 +114,7 @@ class WebConsoleTest {
         browser.click(Role.BUTTON, "Create");
         WebElement row = awaitRow("web-term");
         assertThat(row.findElement(By.cssSelector("[data-state]")).getText()).isNotBlank();
-        browser.screenshot("sessions");
+        checkPage("sessions");
 
         row.findElements(By.cssSelector("a")).stream().filter(a -> a.getText().strip().equals("web-term")).findFirst()
                 .orElseThrow(() -> new AssertionError("no link named web-term in the session's row")).click();
@@ -124,7 +124,7 @@ class WebConsoleTest {
         type(terminal, "echo $((6*7))");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(this::terminalLines, lines -> lines.contains("42"));
         type(terminal, "echo web > /mnt/workspace/web-file.txt");
-        browser.screenshot("session-terminal");
+        checkPage("session-terminal");
 
         String before = sttySize(terminal);
         assertThat(before).matches(STTY_SIZE);
@@ -137,7 +137,7 @@ class WebConsoleTest {
         browser.click(Role.TAB, "Files");
         browser.await(Role.TABLE, "Files");
         browser.await(Role.LINK, "Download web-file.txt");
-        browser.screenshot("files");
+        checkPage("files");
     }
 
     @Test
@@ -202,7 +202,7 @@ class WebConsoleTest {
         WebElement events = browser.await(Role.TABLE, "Audit events");
         await().atMost(Duration.ofSeconds(20)).ignoreException(StaleElementReferenceException.class)
                 .until(events::getText, text -> text.contains("session.create") && text.contains("audited"));
-        browser.screenshot("audit");
+        checkPage("audit");
 
         // an auditor may read a session's log, but may not use it: the page may say so with refused calls
         expectedErrors = m -> m.contains("status of 403") || m.contains("status of 404");
@@ -242,17 +242,23 @@ class WebConsoleTest {
                 .orElseThrow(() -> new AssertionError("no Arenas link in the main navigation")).click();
         browser.await(Role.TABLE, "Arenas");
         assertThat(browser.url().getPath()).isEqualTo("/arenas");
-        browser.screenshot("arenas");
+        checkPage("arenas");
 
         browser.open(console.resolve("/audit"));
         browser.await(Role.TABLE, "Audit events");
         browser.click(Role.BUTTON, "Verify chain");
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> browser.driver().findElement(By.cssSelector("[data-verify]")).getText().strip(), "ok"::equals);
-        browser.screenshot("audit-admin");
+        checkPage("audit-admin");
     }
 
     // --- the steps the tests share ---
+
+    /** A screenshot (non-blank) of the page as it is, and no serious accessibility problem on it. */
+    private void checkPage(String name) throws Exception {
+        browser.screenshot(name);
+        assertThat(browser.accessibilityProblems()).as("accessibility of the " + name + " page").isEmpty();
+    }
 
     private void logIn(String token) {
         browser.fill("Token", token);

@@ -222,6 +222,29 @@ public final class Browser implements AutoCloseable {
         return file;
     }
 
+    /** axe-core, the accessibility rules engine, from the console's own npm packages (a dev dependency). */
+    private static final Path AXE = Path.of(System.getProperty("berth.root", ".."))
+            .resolve("berth-web/node_modules/axe-core/axe.min.js").toAbsolutePath().normalize();
+
+    /**
+     * What axe-core finds on the page as it is now against WCAG 2.1 A and AA (labels, names, roles,
+     * contrast, keyboard focusability), serious and critical only: one line a rule, with where.
+     */
+    @SuppressWarnings("unchecked")
+    public List<String> accessibilityProblems() throws IOException {
+        if (Boolean.FALSE.equals(driver.executeScript("return typeof window.axe === 'object';"))) {
+            driver.executeScript(Files.readString(AXE)); // by WebDriver, so the page's CSP does not apply
+        }
+        Object r = driver.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                  .then((res) => done(res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                    .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                      + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))),
+                    (e) => done(['axe failed: ' + e]));""");
+        return (List<String>) r;
+    }
+
     /** How many distinct RGB colours the image has, counting no further than {@code enough}. */
     static int distinctColours(BufferedImage image, int enough) {
         Set<Integer> seen = new HashSet<>();
