@@ -38,7 +38,7 @@ public final class ConsoleLatency implements Measurement {
     private static final String PROBE = """
             window.__echo = []; window.__painted = []; window.__t0 = 0;
             document.addEventListener('keydown', (e) => { if (e.key === 'w') window.__t0 = e.timeStamp; }, true);
-            window.berthTerminal.probe = (text) => {
+            window.berthTerminal.afterWrite = (text) => {
               if (!window.__t0 || !text.includes('w')) return;
               const t0 = window.__t0; window.__t0 = 0;
               window.__echo.push(performance.now() - t0);
