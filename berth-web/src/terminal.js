@@ -288,7 +288,9 @@ export function createTerminal(container, { onState = () => {}, onProblem = () =
       replaying++;
       term.write(fresh, () => replaying--);
     } else {
-      term.write(fresh);
+      // afterWrite: a hook for measuring (the console benchmark's echo clock); free when unset
+      const hook = handle.afterWrite;
+      term.write(fresh, hook ? () => hook(new TextDecoder().decode(fresh)) : undefined);
     }
   }
 

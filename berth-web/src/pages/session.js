@@ -289,9 +289,13 @@ function terminalTab(panel, ctx, id, base) {
     }, 2000);
   }
 
+  let wanted = ctx.query.get('tty'); // a deep link to one terminal: /sessions/ID?tty=c-…
   return view({
     show() {
-      refreshList();
+      refreshList().then(() => {
+        if (wanted && ttys.has(wanted)) attach(wanted);
+        wanted = null;
+      });
       timer = setInterval(refreshList, TTY_LIST_REFRESH_MS);
     },
     hide() {
