@@ -12,7 +12,7 @@ export function mount(el, ctx) {
   const status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…');
   const problem = h('div', {});
   const table = h('table', { 'aria-label': 'Sessions', class: 'list' },
-    h('thead', {}, h('tr', {}, ['Session', 'State', 'Owner', 'Runtime', 'Last activity', 'Stops', 'Reclaimed',
+    h('thead', {}, h('tr', {}, ['Session', 'State', 'Owner', 'Runtime', 'Last activity', 'Idle stop', 'Reclaimed',
       'Memory', 'Disk', ''].map((c) => h('th', { scope: 'col' }, c)))),
     body);
   fill(el,
@@ -84,13 +84,13 @@ export function mount(el, ctx) {
       h('td', { title: time(s.reclaimAt) }, relative(s.reclaimAt)),
       h('td', { class: 'num' }, memory),
       h('td', { class: 'num' }, disk),
-      h('td', { class: 'actions' },
+      h('td', { class: 'actions' }, h('div', { class: 'row-actions' },
         h('button', { type: 'button', class: 'small', disabled: !running, 'aria-label': 'Stop ' + s.id,
           onclick: () => act(() => api('/v1/sessions/' + enc(s.id) + '/stop', { method: 'POST' })) }, 'Stop'),
         h('button', { type: 'button', class: 'small', disabled: s.state === 'expired', 'aria-label': 'Fork ' + s.id,
           onclick: () => fork(s) }, 'Fork'),
         h('button', { type: 'button', class: 'small danger', 'aria-label': 'Delete ' + s.id,
-          onclick: () => remove(s) }, 'Delete')));
+          onclick: () => remove(s) }, 'Delete'))));
   }
 
   async function act(call) {
