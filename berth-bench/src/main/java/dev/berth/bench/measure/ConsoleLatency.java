@@ -36,14 +36,39 @@ public final class ConsoleLatency implements Measurement {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     /** Installed in the page: the key's event time, and the echo's, from the terminal's probe. */
     private static final String PROBE = """
-            window.__echo = []; window.__painted = []; window.__t0 = 0;
+            window.__echo = []; window.__painted = []; window.__keyToSend = []; window.__sendToEcho = [];
+            window.__t0 = 0; window.__sent = 0;
             document.addEventListener('keydown', (e) => { if (e.key === 'w') window.__t0 = e.timeStamp; }, true);
+            const send = WebSocket.prototype.send;
+            WebSocket.prototype.send = function (data) {
+              if (window.__t0 && !window.__sent && typeof data !== 'string') window.__sent = performance.now();
+              return send.call(this, data);
+            };
             window.berthTerminal.afterWrite = (text) => {
               if (!window.__t0 || !text.includes('w')) return;
-              const t0 = window.__t0; window.__t0 = 0;
-              window.__echo.push(performance.now() - t0);
+              const t0 = window.__t0, sent = window.__sent, now = performance.now();
+              window.__t0 = 0; window.__sent = 0;
+              window.__echo.push(now - t0);
+              window.__keyToSend.push(sent - t0);
+              window.__sendToEcho.push(now - sent);
               requestAnimationFrame(() => window.__painted.push(performance.now() - t0));
             };""";
+
+    /**
+     * A socket of the page's own on another {@code cat}, typed on by script: the browser's WebSocket
+     * without a key event (and the frame it schedules) in the way.
+     */
+    private static final String RAW_SOCKET = """
+            const done = arguments[arguments.length - 1];
+            const ws = new WebSocket(`ws://${location.host}/v1/sessions/${arguments[0]}/commands/${arguments[1]}/tty`
+              + '?client=bench-raw&offset=999999999');
+            ws.binaryType = 'arraybuffer';
+            let t0 = 0, answer = null;
+            ws.onmessage = (m) => {
+              if (answer && m.data instanceof ArrayBuffer) { const a = answer; answer = null; a(performance.now() - t0); }
+            };
+            window.__raw = (reply) => { answer = reply; t0 = performance.now(); ws.send(new Uint8Array([119])); };
+            ws.onopen = () => done(true);""";
 
     private final BenchSessions sessions;
     private final URI server;
@@ -158,6 +183,12 @@ public final class ConsoleLatency implements Measurement {
                 new Actions(browser).sendKeys("w").perform();
                 return pageSample(browser, "__echo");
             });
+            String rawCat = sessions.api().startTty(id, List.of("cat"));
+            browser.executeAsyncScript(RAW_SOCKET, id, rawCat);
+            actions.put("the same page, a plain WebSocket of its own, no key event: byte sent → echo's message", () -> {
+                Object ms = browser.executeAsyncScript("window.__raw(arguments[arguments.length - 1]);");
+                return (long) (((Number) ms).doubleValue() * 1e6);
+            });
             actions.put("`berth exec --it`'s WebSocket client: byte sent → echo read", () -> {
                 long t0 = System.nanoTime();
                 socket.input(new byte[] {'w'});
@@ -169,8 +200,13 @@ public final class ConsoleLatency implements Measurement {
             samples.forEach((k, v) -> rows.add(Report.latencyRow(k, Stats.ofNanosAsMillis(v))));
             rows.add(Report.latencyRow("the console: key event → the next frame after the echo",
                     Stats.ofNanosAsMillis(painted)));
+            rows.add(Report.latencyRow("the console, its parts: key event → input frame sent",
+                    Stats.ofNanosAsMillis(pageSamples(browser, "__keyToSend", warmup))));
+            rows.add(Report.latencyRow("the console, its parts: input frame sent → echo in the buffer",
+                    Stats.ofNanosAsMillis(pageSamples(browser, "__sendToEcho", warmup))));
             var it = samples.values().iterator();
             double page = Stats.ofNanosAsMillis(it.next()).p50();
+            it.next();
             double cli = Stats.ofNanosAsMillis(it.next()).p50();
             report.heading(2, "Web console: keystroke → echo")
                     .paragraph(runs + " keystrokes each after " + warmup + " warm-up ones, interleaved, each on a `cat` on a "
