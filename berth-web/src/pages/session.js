@@ -29,6 +29,8 @@ export function mount(el, ctx) {
   });
   async function refresh() {
     try {
+      // auditors may not read the session itself: asking would only put a denial in the audit trail
+      if (auditor) throw new ApiError(404, 'session_not_found', 'not for auditors');
       const s = await api(base);
       if (gone) return;
       describe(s);
