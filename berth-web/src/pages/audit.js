@@ -60,6 +60,16 @@ export function mount(el, ctx) {
 
   search();
 
+  /** The form's filters, or null with the reason shown (a bad time). */
+  function checkedFilters() {
+    try {
+      return filters();
+    } catch (e) {
+      fill(problem, alertOf(e));
+      return null;
+    }
+  }
+
   function filters() {
     const v = (name) => form.elements[name].value.trim();
     return {
@@ -79,13 +89,8 @@ export function mount(el, ctx) {
     fill(problem);
     const wasFollowing = followAbort !== null;
     stopFollowing();
-    let f;
-    try {
-      f = filters();
-    } catch (e) {
-      fill(problem, alertOf(e));
-      return;
-    }
+    const f = checkedFilters();
+    if (!f) return;
     // the filter lives in the address, so a search can be linked to and survives a reload
     const shown = Object.fromEntries(['session', 'user', 'action', 'since', 'until']
       .map((k) => [k, form.elements[k].value.trim()]));
@@ -110,13 +115,8 @@ export function mount(el, ctx) {
   async function loadOlder() {
     const oldest = [...events.values()].reduce((a, e) => (a && a.seq < e.seq ? a : e), null);
     if (!oldest) return;
-    let f;
-    try {
-      f = filters();
-    } catch (e) {
-      fill(problem, alertOf(e));
-      return;
-    }
+    const f = checkedFilters();
+    if (!f) return;
     const same = [...events.values()].filter((e) => e.time === oldest.time).length;
     const page = await fetchPage({ ...f, until: nanoAfter(oldest.time), limit: pageSize() + same });
     if (!page) return;
@@ -213,13 +213,8 @@ export function mount(el, ctx) {
 
   /** Live events on top: from just after the newest shown one, reconnecting (from there) when cut off. */
   function startFollowing() {
-    let f;
-    try {
-      f = filters();
-    } catch (e) {
-      fill(problem, alertOf(e));
-      return;
-    }
+    const f = checkedFilters();
+    if (!f) return;
     const mine = (followAbort = new AbortController());
     followButton.setAttribute('aria-pressed', 'true');
     showStatus();
