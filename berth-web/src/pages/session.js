@@ -54,8 +54,9 @@ export function mount(el, ctx) {
       fill(problem, alertOf(e));
     }
   }
+  let ticker = null; // before the first refresh: an auditor's ends it at once
   refresh();
-  const ticker = setInterval(refresh, SESSION_REFRESH_MS);
+  if (!auditor) ticker = setInterval(refresh, SESSION_REFRESH_MS);
   closers.push(() => clearInterval(ticker));
 
   function describe(s) {

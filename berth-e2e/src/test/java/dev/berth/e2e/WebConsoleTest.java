@@ -204,6 +204,11 @@ class WebConsoleTest {
                 .until(events::getText, text -> text.contains("session.create") && text.contains("audited"));
         checkPage("audit");
 
+        // the terminal's recording plays in the page
+        browser.click(Role.BUTTON, "Replay");
+        browser.await(By.cssSelector("[aria-label=Recording] .ap-player"));
+        checkPage("audit-replay");
+
         // an auditor may read a session's log, but may not use it: the page may say so with refused calls
         expectedErrors = m -> m.contains("status of 403") || m.contains("status of 404");
         browser.open(console.resolve("/sessions/audited"));
