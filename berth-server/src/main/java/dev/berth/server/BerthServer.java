@@ -221,7 +221,7 @@ public final class BerthServer implements AutoCloseable {
 
         Followers followers = new Followers();
         List<Route> routes = new ArrayList<>(new SessionRoutes(sessions, health, config.streamHeartbeat(), followers).routes());
-        routes.addAll(new WebRoutes(new WebLogin(authenticator, sink)).routes());
+        routes.addAll(new WebRoutes(new WebLogin(authenticator, sink), webLogin).routes());
         routes.addAll(new FileRoutes(sessions).routes());
         routes.addAll(new TokenRoutes(apiTokens, clock).routes());
         routes.addAll(new SecretRoutes(secrets).routes());
@@ -249,7 +249,7 @@ public final class BerthServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         jetty.addConnector(connector);
         jetty.setHandler(new ConsoleHandler(new ApiHandler(authenticator, authorizer, sink, routes, config.maxRequestBytes()),
-                ConsoleAssets.load(BerthServer.class.getClassLoader()), webLogin));
+                ConsoleAssets.load(BerthServer.class.getClassLoader())));
         jetty.setErrorHandler(new JsonErrorHandler());
         jetty.setStopTimeout(5_000);
         List<AutoCloseable> lastToClose = new ArrayList<>();

@@ -28,22 +28,11 @@ public final class ConsoleHandler extends Handler.Wrapper {
             + "connect-src 'self'; worker-src 'self' blob:; frame-src 'self'; frame-ancestors 'none'; "
             + "base-uri 'none'; form-action 'self'";
 
-    private static final String CONFIG = "/v1/web/config";
-
     private final Optional<ConsoleAssets> assets;
-    private final Optional<OidcWebLogin> oidc;
-    private final byte[] config;
 
-    /** {@code oidc}: the provider login the console offers, if the server has one. */
-    public ConsoleHandler(Handler api, Optional<ConsoleAssets> assets, Optional<OidcWebLogin> oidc) {
+    public ConsoleHandler(Handler api, Optional<ConsoleAssets> assets) {
         super(api);
         this.assets = assets;
-        this.oidc = oidc;
-        try {
-            this.config = Json.mapper().writeValueAsBytes(java.util.Map.of("oidcLogin", oidc.isPresent()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     @Override
@@ -51,21 +40,6 @@ public final class ConsoleHandler extends Handler.Wrapper {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         boolean read = HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method);
-        // the steps before a sign-in exists: what the login page offers, and the provider's round trip
-        if (read && path.equals(CONFIG)) {
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            response.write(true, ByteBuffer.wrap(config), callback);
-            return true;
-        }
-        if (read && OidcWebLogin.handles(path)) {
-            if (oidc.isEmpty()) {
-                notFound(path, response, callback);
-            } else {
-                oidc.get().handle(request, response, callback);
-            }
-            return true;
-        }
         if (path.startsWith("/v1/") || path.equals("/v1") || !read || assets.isEmpty()) {
             return super.handle(request, response, callback);
         }

@@ -32,7 +32,6 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
 /**
@@ -44,8 +43,7 @@ import org.eclipse.jetty.util.Fields;
  * own, so nobody can finish a login they did not start in that browser.
  */
 public final class OidcWebLogin {
-    public static final String LOGIN = "/v1/web/oidc/login";
-    public static final String CALLBACK = "/v1/web/oidc/callback";
+    private static final String CALLBACK = "/v1/web/oidc/callback";
     private static final String STATE_COOKIE = "berth_oidc_state";
     private static final Duration PENDING_FOR = Duration.ofMinutes(10);
     private static final int MAX_PENDING = 10_000;
@@ -70,18 +68,25 @@ public final class OidcWebLogin {
         this.clock = clock;
     }
 
-    /** Whether the path is one of this flow's two steps. */
-    public static boolean handles(String path) {
-        return path.equals(LOGIN) || path.equals(CALLBACK);
+    /** One step of the flow; a refusal in it sends the browser back to the login page, saying why. */
+    @FunctionalInterface
+    private interface Step {
+        void run(Request request, Response response) throws IOException, InterruptedException;
     }
 
-    public void handle(Request request, Response response, Callback callback) {
+    /** {@code GET /v1/web/oidc/login}: off to the provider. */
+    public void login(Request request, Response response) {
+        refusalsToLoginPage(this::start, request, response);
+    }
+
+    /** {@code GET /v1/web/oidc/callback}: back from it, signed in (or told why not). */
+    public void callback(Request request, Response response) {
+        refusalsToLoginPage(this::finish, request, response);
+    }
+
+    private static void refusalsToLoginPage(Step step, Request request, Response response) {
         try {
-            if (Request.getPathInContext(request).equals(LOGIN)) {
-                start(request, response);
-            } else {
-                finish(request, response);
-            }
+            step.run(request, response);
         } catch (ApiException e) {
             toLoginPage(response, e.code().code(), e.getMessage());
         } catch (IOException e) {
@@ -90,7 +95,6 @@ public final class OidcWebLogin {
             Thread.currentThread().interrupt();
             toLoginPage(response, "oidc_failed", "interrupted");
         }
-        callback.succeeded();
     }
 
     private void start(Request request, Response response) throws IOException {

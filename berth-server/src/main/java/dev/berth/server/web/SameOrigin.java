@@ -14,13 +14,21 @@ import org.eclipse.jetty.server.Request;
 public final class SameOrigin {
     private SameOrigin() {}
 
+    /** The scheme, host and port (-1 when none was given) the request was sent to. */
+    private record Reached(String scheme, String host, int port) {
+        static Reached by(Request request) {
+            HttpURI uri = request.getHttpURI();
+            boolean named = uri.getHost() != null;
+            return new Reached(request.isSecure() ? "https" : "http",
+                    named ? uri.getHost() : Request.getServerName(request),
+                    named ? uri.getPort() : Request.getServerPort(request));
+        }
+    }
+
     /** {@code scheme://host[:port]} of this server as the request reached it: what its pages send as Origin. */
     public static String of(Request request) {
-        String scheme = request.isSecure() ? "https" : "http";
-        HttpURI uri = request.getHttpURI();
-        String host = uri.getHost() != null ? uri.getHost() : Request.getServerName(request);
-        int port = uri.getHost() != null ? uri.getPort() : Request.getServerPort(request);
-        return scheme + "://" + host + (port <= 0 || port == portOr(-1, scheme) ? "" : ":" + port);
+        Reached r = Reached.by(request);
+        return r.scheme() + "://" + r.host() + (r.port() <= 0 || r.port() == portOr(-1, r.scheme()) ? "" : ":" + r.port());
     }
 
     /** Whether the request carries an {@code Origin} naming the server it was sent to. */
@@ -39,13 +47,10 @@ public final class SameOrigin {
         if (o.getScheme() == null || o.getHost() == null || o.getRawPath() != null && !o.getRawPath().isEmpty()) {
             return false;
         }
-        String scheme = request.isSecure() ? "https" : "http";
-        HttpURI uri = request.getHttpURI();
-        String host = uri.getHost() != null ? uri.getHost() : Request.getServerName(request);
-        int port = uri.getHost() != null ? uri.getPort() : Request.getServerPort(request);
-        return o.getScheme().toLowerCase(Locale.ROOT).equals(scheme)
-                && bare(o.getHost()).equalsIgnoreCase(bare(host))
-                && portOr(o.getPort(), scheme) == portOr(port, scheme);
+        Reached r = Reached.by(request);
+        return o.getScheme().toLowerCase(Locale.ROOT).equals(r.scheme())
+                && bare(o.getHost()).equalsIgnoreCase(bare(r.host()))
+                && portOr(o.getPort(), r.scheme()) == portOr(r.port(), r.scheme());
     }
 
     private static String bare(String host) {
