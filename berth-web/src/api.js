@@ -75,15 +75,18 @@ export async function lines(path, onLine, signal) {
 
 /**
  * Follows a stream for as long as the page wants it: reconnects (after a pause that grows to 5 s)
- * when it ends or drops, until the signal aborts. onState('live'|'retrying').
+ * when it ends or drops, until the signal aborts or, once a stream has ended, `until()` says it is
+ * over. `path` may be a function, asked again at each connect (to resume after what was read).
+ * onState('live' | 'retrying' | 'ended' | 'failed', error): 'failed' for a refusal (an ApiError
+ * other than 502/503), which ends it.
  */
-export function follow(path, onLine, signal, onState = () => {}) {
+export function follow(path, onLine, signal, onState = () => {}, { until = () => false } = {}) {
   let delay = 250;
   (async () => {
     while (!signal.aborted) {
       try {
         onState('live');
-        await lines(path, (l) => {
+        await lines(typeof path === 'function' ? path() : path, (l) => {
           delay = 250;
           onLine(l);
         }, signal);
@@ -94,6 +97,10 @@ export function follow(path, onLine, signal, onState = () => {}) {
         }
       }
       if (signal.aborted) return;
+      if (until()) {
+        onState('ended');
+        return;
+      }
       onState('retrying');
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 5000);

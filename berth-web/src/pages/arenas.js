@@ -1,7 +1,7 @@
 // Arenas: the list of the caller's arenas (/arenas), and one arena's results (/arenas/ID): the
 // table ranked as the winner is chosen, a chart, links to the HTML report and the agents' patches,
 // live from /follow while it runs.
-import { api, lines, enc, ApiError } from '../api.js';
+import { api, follow, enc } from '../api.js';
 import { h, fill, alertOf } from '../dom.js';
 import { duration, relative, time, usd } from '../format.js';
 import { arenaChart, isOver } from '../arena-chart.js';
@@ -166,41 +166,27 @@ function arena(el, ctx, id) {
   }
 
   /** Progress lines replace the arena until "done"; a stream cut short is picked up again. */
-  async function follow() {
-    let delay = 250;
-    while (!gone.signal.aborted) {
-      let done = false;
-      try {
-        live.textContent = 'Live: updated as the agents go.';
-        await lines('/v1/arenas/' + enc(id) + '/follow', (line) => {
-          if (line.type !== 'progress' && line.type !== 'done') return;
-          delay = 250;
-          show(line.arena);
-          if (line.type === 'done') done = true;
-        }, gone.signal);
-      } catch (err) {
-        if (err instanceof ApiError && err.status !== 502 && err.status !== 503) {
-          fill(problem, alertOf(err));
-          live.textContent = '';
-          return;
-        }
-      }
-      if (gone.signal.aborted) return;
-      if (done || (current && current.state !== 'running')) {
+  function followArena() {
+    let done = false;
+    follow('/v1/arenas/' + enc(id) + '/follow', (line) => {
+      if (line.type !== 'progress' && line.type !== 'done') return;
+      show(line.arena);
+      if (line.type === 'done') done = true;
+    }, gone.signal, (state, err) => {
+      if (state === 'live') live.textContent = 'Live: updated as the agents go.';
+      else if (state === 'retrying') live.textContent = 'Reconnecting…';
+      else {
+        if (state === 'failed') fill(problem, alertOf(err));
         live.textContent = '';
-        return;
       }
-      live.textContent = 'Reconnecting…';
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 5000);
-    }
+    }, { until: () => done || (current && current.state !== 'running') });
   }
 
   (async () => {
     try {
       const a = await api('/v1/arenas/' + enc(id), { signal: gone.signal });
       show(a);
-      if (a.state === 'running') follow();
+      if (a.state === 'running') followArena();
     } catch (err) {
       if (gone.signal.aborted) return;
       fill(head, heading);

@@ -1,6 +1,6 @@
 // Audit: the trail for auditors and admins. Search it (newest first, a page at a time), follow it
 // live, verify its hash chain, and replay a recorded terminal in asciinema-player (loaded only then).
-import { api, lines, query, enc, ApiError } from '../api.js';
+import { api, follow, query, enc, ApiError } from '../api.js';
 import { h, fill, alertOf } from '../dom.js';
 
 const PAGE_SIZES = [50, 100, 500];
@@ -218,44 +218,36 @@ export function mount(el, ctx) {
     const mine = (followAbort = new AbortController());
     followButton.setAttribute('aria-pressed', 'true');
     showStatus();
-    let delay = 250;
-    (async () => {
-      while (!mine.signal.aborted && !gone.signal.aborted) {
-        const newest = Math.max(0, ...events.keys());
-        const params = { ...f, follow: 'true', ...(newest > 0 ? { after: newest } : { limit: pageSize() }) };
-        let batch = [];
-        let queued = false;
-        try {
-          await lines('/v1/audit' + query(params), (line) => {
-            if (line.type === 'heartbeat' || typeof line.seq !== 'number') return;
-            delay = 250;
-            batch.push(line);
-            if (queued) return;
-            queued = true;
-            requestAnimationFrame(() => {
-              queued = false;
-              const list = batch;
-              batch = [];
-              if (mine.signal.aborted) return;
-              addEvents(list);
-              showStatus();
-            });
-          }, mine.signal);
-        } catch (e) {
-          if (e instanceof ApiError && e.status !== 502 && e.status !== 503) {
-            fill(problem, alertOf(e));
-            stopFollowing();
-            showStatus();
-            return;
-          }
-        }
+    let batch = [];
+    let queued = false;
+    // resumes after the newest event shown, so a reconnect neither repeats nor skips one
+    const path = () => {
+      const newest = Math.max(0, ...events.keys());
+      return '/v1/audit' + query({ ...f, follow: 'true', ...(newest > 0 ? { after: newest } : { limit: pageSize() }) });
+    };
+    follow(path, (line) => {
+      if (line.type === 'heartbeat' || typeof line.seq !== 'number') return;
+      batch.push(line);
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        const list = batch;
+        batch = [];
         if (mine.signal.aborted) return;
-        if (batch.length) addEvents(batch.splice(0));
+        addEvents(list);
+        showStatus();
+      });
+    }, mine.signal, (state, e) => {
+      if (state === 'failed') {
+        fill(problem, alertOf(e));
+        stopFollowing();
+        showStatus();
+      } else if (state === 'retrying') {
+        if (batch.length) addEvents(batch.splice(0)); // before the next path() reads the newest
         status.textContent = 'Reconnecting…';
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 5000);
       }
-    })();
+    });
   }
 
   async function verify() {
