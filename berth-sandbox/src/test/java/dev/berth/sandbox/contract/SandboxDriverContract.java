@@ -226,8 +226,10 @@ public abstract class SandboxDriverContract {
             sh.write("stty size\n".getBytes(StandardCharsets.UTF_8));
             screen.await("50 120\r\n");
             // ^C stops the foreground job, not the shell (the output, not the echo, says so)
-            // (once the line runs: a ^C while the shell still reads it only flushes the line)
-            sh.write("echo sleeping-$((2*3)); sleep 100; echo after-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
+            // (once the line runs: a ^C while the shell still reads it only flushes the line). The job
+            // itself says it runs, then becomes the sleep: a ^C between the shell's own echo and its
+            // fork of sleep could reach the shell before the job held the terminal, and sleep ran on
+            sh.write("sh -c 'echo sleeping-$((2*3)); exec sleep 100'; echo after-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
             screen.await("sleeping-6\r\n");
             sh.write(new byte[] {3});
             screen.await("$ ");
